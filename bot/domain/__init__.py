@@ -1,0 +1,1 @@
+"""Pure domain code: no aiogram, no SQLAlchemy. Tested fast and alone."""

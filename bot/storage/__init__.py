@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, async engine and sessions, queries, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""The Telegram layer: dispatcher factory, routers, keyboards, middlewares."""
