@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
-    webhook_path: str = "/telegram/webhook"
     content_dir: Path = Field(default_factory=lambda: _project_dir("content"))
     quizzes_dir: Path = Field(default_factory=lambda: _project_dir("quizzes"))
     log_level: str = "INFO"

@@ -1,0 +1,128 @@
+"""The `canhgiac` command: run the bot, the offline sandbox, migrations and admin tools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.logging_setup import setup_logging
+from bot.settings import ConfigError, Settings
+
+app = typer.Typer(
+    name="canhgiac",
+    help="Cảnh Giác: security-awareness outreach bot (Directive 07/CT-BCA-V28).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        fail(f"{field} is invalid: {first['msg']}")
+
+
+def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine; known start-up problems become one line and a non-zero exit."""
+    from bot.runtime import StartupError
+
+    try:
+        return asyncio.run(coroutine)
+    except (ConfigError, StartupError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"canhgiac {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Cảnh Giác."""
+
+
+@app.command()
+def run() -> None:
+    """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
+    from bot.runtime import serve
+
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    try:
+        settings.token()
+    except ConfigError as exc:
+        fail(str(exc))
+    run_async(serve(settings))
+
+
+@app.command()
+def sandbox(
+    script: Annotated[
+        Path | None, typer.Option(help="Replay the lines of FILE and print the transcript.")
+    ] = None,
+) -> None:
+    """Chat with the bot offline: no token, a local Bot API emulator, a throw-away database."""
+    from bot.sandbox import run_sandbox
+
+    settings = load_settings()
+    setup_logging("WARNING")
+    if script is not None and not script.is_file():
+        fail(f"script not found: {script}", 2)
+    run_async(run_sandbox(settings, script=script))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from bot.runtime import open_storage
+    from bot.storage import migrate
+
+    settings = load_settings()
+
+    async def _upgrade() -> None:
+        storage = await open_storage(settings, upgrade=False)
+        try:
+            await migrate.upgrade(storage.engine, revision)
+        finally:
+            await storage.engine.dispose()
+
+    run_async(_upgrade())
+    typer.echo(f"Database at {revision}.")
+
+
+def _mount_optional(module: str, name: str) -> None:
+    """Mount a feature's sub-command group."""
+    import importlib
+
+    sub = importlib.import_module(module)
+    app.add_typer(sub.app, name=name)
+
+
+def main() -> None:
+    logging.captureWarnings(True)
+    app()

@@ -1,0 +1,150 @@
+"""Use cases about the person behind a chat: first contact, consent, language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import SUPPORTED_LANGUAGES
+from bot.storage import ledger
+from bot.storage.clock import utcnow
+from bot.storage.models import User
+from bot.storage.units import active_memberships, end_memberships
+
+# Bumped when the notice changes what is collected or why: older consents are asked again.
+CONSENT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Telegram tells us about a user on each update."""
+
+    user_id: int
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+
+
+def pick_language(language_code: str | None, default: str) -> str:
+    code = (language_code or "").split("-")[0].lower()
+    return code if code in SUPPORTED_LANGUAGES else default
+
+
+async def touch_user(session: AsyncSession, profile: Profile, *, default_language: str) -> User:
+    """Find or create the user. Before consent only the id and language are kept."""
+    user = await session.get(User, profile.user_id)
+    if user is None:
+        user = User(
+            id=profile.user_id, language=pick_language(profile.language_code, default_language)
+        )
+        session.add(user)
+        await session.commit()
+        return user
+    if user.has_consented and user.consent_version == CONSENT_VERSION:
+        changed = _refresh_names(user, profile)
+        if user.unreachable_at is not None:
+            user.unreachable_at = None
+            changed = True
+        if changed:
+            await session.commit()
+    return user
+
+
+def _refresh_names(user: User, profile: Profile) -> bool:
+    names = (profile.first_name, profile.last_name, profile.username)
+    if (user.first_name, user.last_name, user.username) == names:
+        return False
+    user.first_name, user.last_name, user.username = names
+    return True
+
+
+def needs_consent(user: User) -> bool:
+    return not user.has_consented or user.consent_version != CONSENT_VERSION
+
+
+async def give_consent(
+    session: AsyncSession, user: User, profile: Profile, *, public_name: bool = False
+) -> None:
+    user.consent_at = utcnow()
+    user.consent_version = CONSENT_VERSION
+    user.erased_at = None
+    user.public_name = public_name
+    _refresh_names(user, profile)
+    units = [unit.id for _, unit in await active_memberships(session, user.id) if unit.id]
+    await ledger.record(
+        session,
+        user_id=user.id,
+        unit_ids=units,
+        kind=ledger.EventKind.CONSENT_GIVEN,
+        key=f"consent:{user.id}:{CONSENT_VERSION}",
+    )
+    await session.commit()
+
+
+async def remember_start_payload(session: AsyncSession, user: User, payload: str | None) -> None:
+    """Keep a `/start` payload until consent is given, so the invite is not lost."""
+    user.pending_start = payload[:64] if payload else None
+    await session.commit()
+
+
+async def pop_start_payload(session: AsyncSession, user: User) -> str | None:
+    payload, user.pending_start = user.pending_start, None
+    await session.commit()
+    return payload
+
+
+async def set_language(session: AsyncSession, user: User, language: str) -> bool:
+    if language not in SUPPORTED_LANGUAGES:
+        return False
+    user.language = language
+    await session.commit()
+    return True
+
+
+async def set_public_name(session: AsyncSession, user: User, public: bool) -> None:
+    user.public_name = public
+    await session.commit()
+
+
+async def forget(session: AsyncSession, user: User) -> None:
+    """Withdraw consent and erase personal fields; ledger rows stay, now pseudonymous."""
+    moment = utcnow()
+    user.first_name = user.last_name = user.username = None
+    user.consent_at = None
+    user.consent_version = None
+    user.public_name = False
+    user.pending_start = None
+    user.erased_at = moment
+    await end_memberships(session, user_id=user.id, at=moment)
+    await session.commit()
+
+
+async def export_data(session: AsyncSession, user: User) -> dict[str, object]:
+    """Everything kept about a user, for the right of access."""
+    memberships = await active_memberships(session, user.id)
+    events = await ledger.events_of(session, user_id=user.id)
+    return {
+        "telegram_id": user.id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "username": user.username,
+        "language": user.language,
+        "consent_at": user.consent_at.isoformat() if user.consent_at else None,
+        "name_on_honour_rolls": user.public_name,
+        "units": [
+            {"code": unit.code, "name": unit.name, "role": m.role, "since": m.since.isoformat()}
+            for m, unit in memberships
+        ],
+        "participation": [
+            {
+                "kind": e.kind,
+                "ref": e.ref,
+                "value": e.value,
+                "at": e.at.isoformat(),
+                "unit_id": e.unit_id,
+            }
+            for e in events
+        ],
+    }

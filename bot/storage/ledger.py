@@ -1,0 +1,97 @@
+"""The participation ledger: idempotent, append-only writes and simple reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.clock import utcnow
+from bot.storage.models import ParticipationEvent
+
+
+class EventKind:
+    """Names of ledger events; strings so new kinds need no migration."""
+
+    ENROLLED = "enrolled"
+    CONSENT_GIVEN = "consent_given"
+    LESSON_OPENED = "lesson_opened"
+    LESSON_READ = "lesson_read"
+    QUIZ_STARTED = "quiz_started"
+    QUIZ_ANSWERED = "quiz_answered"
+    QUIZ_FINISHED = "quiz_finished"
+    REMINDER_ACK = "reminder_ack"
+    BROADCAST_DELIVERED = "broadcast_delivered"
+    BROADCAST_ACK = "broadcast_ack"
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    unit_ids: Iterable[int],
+    kind: str,
+    key: str,
+    ref: str | None = None,
+    value: float | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Append one event per unit; a key already in the ledger is skipped.
+
+    Returns how many rows were new. The caller commits.
+    """
+    moment = at or utcnow()
+    rows = [
+        {
+            "user_id": user_id,
+            "unit_id": unit_id,
+            "kind": kind,
+            "ref": ref,
+            "value": value,
+            "at": moment,
+            "key": f"{key}:{unit_id}",
+        }
+        for unit_id in unit_ids
+    ]
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(ParticipationEvent).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+async def count(
+    session: AsyncSession,
+    *,
+    kind: str | None = None,
+    unit_id: int | None = None,
+    user_id: int | None = None,
+    ref: str | None = None,
+) -> int:
+    statement = select(func.count()).select_from(ParticipationEvent)
+    if kind is not None:
+        statement = statement.where(ParticipationEvent.kind == kind)  # type: ignore[arg-type]
+    if unit_id is not None:
+        statement = statement.where(ParticipationEvent.unit_id == unit_id)  # type: ignore[arg-type]
+    if user_id is not None:
+        statement = statement.where(ParticipationEvent.user_id == user_id)  # type: ignore[arg-type]
+    if ref is not None:
+        statement = statement.where(ParticipationEvent.ref == ref)  # type: ignore[arg-type]
+    return int((await session.exec(statement)).one()[0])  # type: ignore[call-overload]
+
+
+async def events_of(session: AsyncSession, *, user_id: int) -> list[ParticipationEvent]:
+    statement = (
+        select(ParticipationEvent)
+        .where(ParticipationEvent.user_id == user_id)  # type: ignore[arg-type]
+        .order_by(ParticipationEvent.at)  # type: ignore[arg-type]
+    )
+    return list((await session.exec(statement)).scalars())  # type: ignore[call-overload]

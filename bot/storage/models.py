@@ -1,0 +1,118 @@
+"""SQLModel tables: people, units, memberships, invites and the participation ledger.
+
+Times are aware UTC datetimes (`bot.storage.clock.utcnow()`), shown in the unit's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.clock import utcnow
+
+
+class Role(StrEnum):
+    """What a member may do inside a unit subtree; later members outrank earlier ones."""
+
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    OFFICER = "officer"
+    ADMIN = "admin"
+
+
+class UnitKind(StrEnum):
+    PROVINCE = "province"
+    AGENCY = "agency"
+    ENTERPRISE = "enterprise"
+    SCHOOL = "school"
+    DEPARTMENT = "department"
+    CLASS = "class"
+
+
+class User(SQLModel, table=True):
+    """A Telegram user. Personal fields are filled only after consent and erased on request."""
+
+    __tablename__ = "users"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str | None = Field(default=None, max_length=128)
+    last_name: str | None = Field(default=None, max_length=128)
+    username: str | None = Field(default=None, max_length=64)
+    language: str = Field(default="vi", max_length=8)
+    consent_at: datetime | None = None
+    consent_version: int | None = None
+    public_name: bool = False
+    pending_start: str | None = Field(default=None, max_length=64)
+    unreachable_at: datetime | None = None
+    erased_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def has_consented(self) -> bool:
+        return self.consent_at is not None and self.erased_at is None
+
+
+class Unit(SQLModel, table=True):
+    """An agency, enterprise, school, department or class; units form a tree."""
+
+    __tablename__ = "units"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default=UnitKind.AGENCY.value, max_length=16)
+    parent_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in a unit. `until` set means the membership has ended."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index("ix_memberships_user_active", "user_id", "until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    role: str = Field(default=Role.LEARNER.value, max_length=16)
+    since: datetime = Field(default_factory=utcnow)
+    until: datetime | None = None
+
+
+class InviteCode(SQLModel, table=True):
+    """A code that enrolls whoever redeems it into a unit with a role."""
+
+    __tablename__ = "invite_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    unit_id: int = Field(foreign_key="units.id")
+    role: str = Field(default=Role.LEARNER.value, max_length=16)
+    expires_at: datetime | None = None
+    uses_left: int | None = None
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ParticipationEvent(SQLModel, table=True):
+    """The append-only ledger. `key` makes each write idempotent."""
+
+    __tablename__ = "participation_events"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_participation_events_key"),
+        Index("ix_participation_unit_kind_at", "unit_id", "kind", "at"),
+        Index("ix_participation_user_at", "user_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unit_id: int = Field(foreign_key="units.id")
+    kind: str = Field(max_length=32)
+    ref: str | None = Field(default=None, max_length=64)
+    value: float | None = None
+    at: datetime = Field(default_factory=utcnow)
+    key: str = Field(max_length=160)

@@ -1,0 +1,63 @@
+"""Queries on units, memberships and invite codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.models import InviteCode, Membership, Unit
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> Unit | None:
+    return (await session.exec(select(Unit).where(Unit.code == code))).first()
+
+
+async def invite_by_code(session: AsyncSession, code: str) -> InviteCode | None:
+    return (await session.exec(select(InviteCode).where(InviteCode.code == code))).first()
+
+
+async def take_invite_use(session: AsyncSession, invite: InviteCode) -> bool:
+    """Spend one use of a limited invite atomically; False when none is left."""
+    if invite.uses_left is None:
+        return True
+    statement = (
+        update(InviteCode)
+        .where(col(InviteCode.id) == invite.id, col(InviteCode.uses_left) > 0)
+        .values(uses_left=InviteCode.uses_left - 1)  # type: ignore[operator]
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def active_memberships(session: AsyncSession, user_id: int) -> list[tuple[Membership, Unit]]:
+    statement = (
+        select(Membership, Unit)
+        .join(Unit, col(Unit.id) == Membership.unit_id)
+        .where(Membership.user_id == user_id, col(Membership.until).is_(None))
+        .order_by(col(Membership.since))
+    )
+    return [(m, u) for m, u in (await session.exec(statement)).all()]
+
+
+async def active_membership(
+    session: AsyncSession, *, user_id: int, unit_id: int, role: str
+) -> Membership | None:
+    statement = select(Membership).where(
+        Membership.user_id == user_id,
+        Membership.unit_id == unit_id,
+        Membership.role == role,
+        col(Membership.until).is_(None),
+    )
+    return (await session.exec(statement)).first()
+
+
+async def end_memberships(session: AsyncSession, *, user_id: int, at: datetime) -> None:
+    statement = (
+        update(Membership)
+        .where(col(Membership.user_id) == user_id, col(Membership.until).is_(None))
+        .values(until=at)
+    )
+    await session.exec(statement)  # type: ignore[call-overload]

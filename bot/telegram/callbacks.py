@@ -1,0 +1,17 @@
+"""Typed, short callback data. The prefix carries a version so old buttons can be told apart."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ConsentCb(CallbackData, prefix="c1"):
+    accept: bool
+
+
+class LanguageCb(CallbackData, prefix="l1"):
+    code: str
+
+
+class PrivacyCb(CallbackData, prefix="p1"):
+    action: str  # "public", "private", "forget", "forget_yes", "forget_no"

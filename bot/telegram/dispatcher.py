@@ -1,0 +1,64 @@
+"""The one factory that builds the Bot and the Dispatcher: `run`, the sandbox and tests share it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import OFFICIAL_API_BASE, Settings
+from bot.telegram.i18n import CatalogI18n, create_i18n
+from bot.telegram.middlewares import DatabaseMiddleware, UserLocaleMiddleware, UserMiddleware
+from bot.telegram.routers import get_routers
+
+
+def create_bot(settings: Settings, *, token: str | None = None) -> Bot:
+    """A Bot talking to Telegram or to any Bot API-compatible server (`TELEGRAM_API_BASE`)."""
+    session = None
+    if settings.telegram_api_base.rstrip("/") != OFFICIAL_API_BASE:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(
+        token=token or settings.token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def create_dispatcher(
+    settings: Settings,
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    storage: BaseStorage | None = None,
+    i18n: CatalogI18n | None = None,
+    **services: Any,
+) -> Dispatcher:
+    """Wire middlewares and routers. `services` become handler keyword arguments."""
+    i18n = i18n or create_i18n(settings.default_language)
+    dispatcher = Dispatcher(
+        storage=storage or create_storage(settings),
+        settings=settings,
+        sessionmaker=sessionmaker,
+        i18n=i18n,
+        **services,
+    )
+    dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(UserMiddleware(settings))
+    dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
+    dispatcher.include_routers(*get_routers())
+    return dispatcher

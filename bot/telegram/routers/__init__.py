@@ -1,0 +1,17 @@
+"""One router per feature; `get_routers()` gives them in the order they must be tried."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    from bot.telegram.routers import consent_gate, fallback, help, settings, start
+
+    return [
+        start.router,
+        settings.router,
+        help.router,
+        consent_gate.router,
+        fallback.router,
+    ]
