@@ -115,12 +115,15 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     typer.echo(f"Database at {revision}.")
 
 
-def _mount_optional(module: str, name: str) -> None:
-    """Mount a feature's sub-command group."""
+def _mount(module: str, name: str) -> None:
+    """Mount a feature's sub-command group (imported here so `--help` stays fast to write)."""
     import importlib
 
-    sub = importlib.import_module(module)
-    app.add_typer(sub.app, name=name)
+    app.add_typer(importlib.import_module(module).app, name=name)
+
+
+for _module, _name in (("bot.cli.i18n", "i18n"),):
+    _mount(_module, _name)
 
 
 def main() -> None:

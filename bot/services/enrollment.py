@@ -52,7 +52,6 @@ async def redeem_invite(
     if invite.expires_at is not None and invite.expires_at <= moment:
         return EnrollResult(EnrollStatus.EXPIRED, unit, role)
     if not await take_invite_use(session, invite):
-        await session.rollback()
         return EnrollResult(EnrollStatus.USED_UP, unit, role)
     session.add(Membership(user_id=user.id, unit_id=invite.unit_id, role=role.value, since=moment))
     await ledger.record(

@@ -1,0 +1,133 @@
+"""`canhgiac quizzes …`: check the quiz banks, import a bank from a spreadsheet.
+
+Exit codes: 0 all well, 1 `check` found problems, 2 the input itself is unusable (a missing
+folder or file, bad settings, a table that does not pass the checks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from bot.domain.quiz import Problem, QuizFormatError, bank_paths, load_banks
+from bot.domain.quiz_check import check_banks
+from bot.domain.quiz_import import DEFAULT_PASS_MARK, DEFAULT_SECONDS, import_table
+from bot.settings import Settings
+
+app = typer.Typer(
+    help="Quiz banks: check them, import one from a spreadsheet.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        _fail(f"{name} is invalid: {first['msg']}")
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+
+
+@app.command("check")
+def check(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Folder of bank files (default: QUIZZES_DIR).")
+    ] = None,
+    content_dir: Annotated[
+        Path | None,
+        typer.Option("--content-dir", help="Explainers folder (default: CONTENT_DIR)."),
+    ] = None,
+) -> None:
+    """Check every bank: schema, Telegram poll limits, unique ids, explainer links."""
+    if directory is None or content_dir is None:
+        settings = _settings()
+        directory = directory or settings.quizzes_dir
+        content_dir = content_dir or settings.content_dir
+    if not directory.is_dir():
+        _fail(f"no quiz folder at {directory}")
+    if not (content_dir / "vi").is_dir():
+        _fail(f"no Vietnamese explainers at {content_dir / 'vi'}: learn_more cannot be checked")
+    problems = check_banks(directory, content_dir)
+    if problems:
+        _print_problems(problems)
+        files = len({problem.path for problem in problems})
+        plural = "s" if len(problems) > 1 else ""
+        typer.echo(f"{len(problems)} problem{plural} in {files} file(s).", err=True)
+        raise typer.Exit(1)
+    banks = load_banks(directory)
+    questions = sum(len(bank.questions) for bank in banks.values())
+    typer.echo(f"{len(bank_paths(directory))} banks, {questions} questions: no problems.")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx table, one question a row.")],
+    bank: Annotated[str, typer.Option("--bank", help="Id of the bank (also the file name).")],
+    title: Annotated[str, typer.Option("--title", help="Title shown to learners.")],
+    language: Annotated[str, typer.Option("--language", help="vi or en.")] = "vi",
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="Topic (default: the bank id).")
+    ] = None,
+    pass_mark: Annotated[
+        int, typer.Option("--pass-mark", help="Percent needed to pass.")
+    ] = DEFAULT_PASS_MARK,
+    per_attempt: Annotated[
+        int | None,
+        typer.Option("--questions-per-attempt", help="Default: 10, or fewer if the bank is small."),
+    ] = None,
+    seconds: Annotated[
+        int, typer.Option("--seconds", help="Seconds per question (5-600).")
+    ] = DEFAULT_SECONDS,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write (default: QUIZZES_DIR/ID.yaml).")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite an existing bank file.")
+    ] = False,
+) -> None:
+    """Import a bank from a spreadsheet; see the README for the columns."""
+    settings = _settings()
+    if not file.is_file():
+        _fail(f"no such file: {file}")
+    target = out or settings.quizzes_dir / f"{bank}.yaml"
+    if target.exists() and not replace:
+        _fail(f"{target} already exists; add --replace to overwrite it")
+    content_dir: Path | None = settings.content_dir
+    if not (settings.content_dir / "vi").is_dir():
+        typer.echo(f"Note: no explainers at {settings.content_dir / 'vi'}; learn_more unchecked.")
+        content_dir = None
+    try:
+        imported = import_table(
+            file,
+            bank_id=bank,
+            title=title,
+            language=language,
+            topic=topic,
+            pass_mark=pass_mark,
+            questions_per_attempt=per_attempt,
+            seconds_per_question=seconds,
+            quizzes_dir=settings.quizzes_dir,
+            content_dir=content_dir,
+            out=target,
+        )
+    except QuizFormatError as exc:
+        _print_problems(exc.problems)
+        _fail(f"{len(exc.problems)} problem(s) in {file}; nothing was written")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror}")
+    typer.echo(f"Wrote {target}: bank {imported.id!r}, {len(imported.questions)} questions.")
