@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.clock import utcnow
@@ -116,3 +117,66 @@ class ParticipationEvent(SQLModel, table=True):
     value: float | None = None
     at: datetime = Field(default_factory=utcnow)
     key: str = Field(max_length=160)
+
+
+class LessonView(SQLModel, table=True):
+    """When a user first opened an explainer: "I have read" counts only after its minimum time."""
+
+    __tablename__ = "lesson_views"
+    __table_args__ = (UniqueConstraint("user_id", "explainer_id", name="uq_lesson_views_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    explainer_id: str = Field(max_length=64)
+    opened_at: datetime = Field(default_factory=utcnow)
+
+
+class QuizAttempt(SQLModel, table=True):
+    """One run through a bank by one user; the plan and answers survive restarts."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (Index("ix_quiz_attempts_user_bank", "user_id", "bank_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    bank_id: str = Field(max_length=64)
+    status: str = Field(default="active", max_length=16)  # active | finished | abandoned
+    plan: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    answers: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    position: int = 0
+    message_id: int | None = None
+    question_sent_at: datetime | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    correct: int | None = None
+    total: int | None = None
+    percent: float | None = None
+    passed: bool | None = None
+
+
+class QuizReview(SQLModel, table=True):
+    """Spaced repetition: a question a user missed, and when it is due again."""
+
+    __tablename__ = "quiz_reviews"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    question_id: str = Field(primary_key=True, max_length=64)
+    bank_id: str = Field(max_length=64)
+    misses: int = 0
+    streak: int = 0
+    due_at: datetime | None = None
+
+
+class GroupQuizPoll(SQLModel, table=True):
+    """A native quiz poll posted in a group; answers arrive later as `poll_answer` updates."""
+
+    __tablename__ = "group_quiz_polls"
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    bank_id: str = Field(max_length=64)
+    question_id: str = Field(max_length=64)
+    correct: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_id: int | None = None
+    sent_at: datetime = Field(default_factory=utcnow)

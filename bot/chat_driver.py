@@ -1,0 +1,132 @@
+"""Drive the bot through the emulator as a person would: write, wait until handled, read replies.
+
+The sandbox and the end-to-end tests share it, so what a person sees in the sandbox is what the
+tests check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+
+from bot.emulator import Emulator, SentMessage
+
+TAG = re.compile(r"<[^>]+>")
+
+
+class UpdateTracker(BaseMiddleware):
+    """Counts updates the dispatcher has finished handling (outer middleware on `update`)."""
+
+    def __init__(self) -> None:
+        self.handled = 0
+        self.expected = 0
+        self._changed = asyncio.Condition()
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        finally:
+            async with self._changed:
+                self.handled += 1
+                self._changed.notify_all()
+
+    async def wait_for(self, count: int, timeout: float) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.handled >= count), timeout)
+
+    async def queued(self, timeout: float = 10.0) -> None:
+        """One more update was queued: wait until it (and all before it) are handled."""
+        self.expected += 1
+        await self.wait_for(self.expected, timeout)
+
+
+def plain_text(message: SentMessage) -> str:
+    """What a person reads: tags removed, entities decoded."""
+    raw = message.text or message.caption or ""
+    return html.unescape(TAG.sub("", raw))
+
+
+class ChatDriver:
+    """One person chatting with the bot in a private chat (or in a group, as a member)."""
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        tracker: UpdateTracker,
+        *,
+        user_id: int,
+        chat_id: int | None = None,
+        first_name: str = "Lan",
+        language_code: str = "vi",
+        timeout: float = 10.0,
+    ) -> None:
+        self.emulator = emulator
+        self.tracker = tracker
+        self.user_id = user_id
+        self.chat_id = chat_id if chat_id is not None else user_id
+        self.timeout = timeout
+        emulator.add_user(user_id, first_name=first_name, language_code=language_code)
+        self._snapshot = self._state()
+
+    def _state(self) -> dict[int, str]:
+        return {m.message_id: self._fingerprint(m) for m in self.emulator.messages(self.chat_id)}
+
+    @staticmethod
+    def _fingerprint(message: SentMessage) -> str:
+        return repr((message.text, message.caption, message.reply_markup, message.deleted))
+
+    def changes(self) -> list[SentMessage]:
+        """Messages sent or edited in this chat since the last call."""
+        current = {m.message_id: m for m in self.emulator.messages(self.chat_id)}
+        changed = [
+            m for mid, m in current.items() if self._snapshot.get(mid) != self._fingerprint(m)
+        ]
+        self._snapshot = {mid: self._fingerprint(m) for mid, m in current.items()}
+        return changed
+
+    async def send(self, text: str) -> list[SentMessage]:
+        self.changes()
+        self.emulator.send_text(self.user_id, text, chat_id=self._group_id())
+        await self.tracker.queued(self.timeout)
+        return self.changes()
+
+    async def press(self, label: str, message: SentMessage | None = None) -> list[SentMessage]:
+        """Press the button whose text contains `label` (in `message`, else the newest one)."""
+        target = message or self.last_with_buttons()
+        if target is None:
+            raise LookupError("no message with buttons in this chat")
+        for row in target.buttons():
+            for text, data in row:
+                if label in text and data is not None:
+                    return await self.press_data(target, data)
+        raise LookupError(f"no button {label!r} in message {target.message_id}")
+
+    async def press_data(self, message: SentMessage, data: str) -> list[SentMessage]:
+        self.changes()
+        self.emulator.press_button(self.user_id, self.chat_id, message.message_id, data)
+        await self.tracker.queued(self.timeout)
+        return self.changes()
+
+    def last_with_buttons(self) -> SentMessage | None:
+        for message in reversed(self.emulator.messages(self.chat_id)):
+            if not message.deleted and any(d for row in message.buttons() for _t, d in row):
+                return message
+        return None
+
+    def last_text(self) -> str:
+        message = self.emulator.last_message(self.chat_id)
+        return plain_text(message) if message else ""
+
+    def _group_id(self) -> int | None:
+        return None if self.chat_id == self.user_id else self.chat_id
