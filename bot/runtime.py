@@ -84,6 +84,8 @@ async def serve(settings: Settings) -> None:
         username = await check_telegram(bot, settings)
         dispatcher = create_dispatcher(settings, sessionmaker=storage.sessionmaker)
         await publish_commands(bot, dispatcher["i18n"])
+        # `kill -HUP` reloads explainers after `canhgiac content check`; updates keep flowing.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, dispatcher["content"].reload)
         log.info("Bot @%s ready", username)
         if settings.webhook_url:
             await _serve_webhook(bot, dispatcher, settings)

@@ -15,3 +15,9 @@ class LanguageCb(CallbackData, prefix="l1"):
 
 class PrivacyCb(CallbackData, prefix="p1"):
     action: str  # "public", "private", "forget", "forget_yes", "forget_no"
+
+
+class LessonCb(CallbackData, prefix="ls1"):
+    action: str  # "cats", "cat", "open", "page", "toc", "read"
+    ref: str = ""  # a category key or an explainer id
+    page: int = 0

@@ -14,6 +14,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.content_store import ContentStore
 from bot.settings import OFFICIAL_API_BASE, Settings
 from bot.telegram.i18n import CatalogI18n, create_i18n
 from bot.telegram.middlewares import DatabaseMiddleware, UserLocaleMiddleware, UserMiddleware
@@ -46,6 +47,7 @@ def create_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession],
     storage: BaseStorage | None = None,
     i18n: CatalogI18n | None = None,
+    content: ContentStore | None = None,
     **services: Any,
 ) -> Dispatcher:
     """Wire middlewares and routers. `services` become handler keyword arguments."""
@@ -55,6 +57,7 @@ def create_dispatcher(
         settings=settings,
         sessionmaker=sessionmaker,
         i18n=i18n,
+        content=content or ContentStore(settings.content_dir),
         **services,
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))

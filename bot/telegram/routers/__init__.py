@@ -6,12 +6,13 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from bot.telegram.routers import consent_gate, fallback, help, settings, start
+    from bot.telegram.routers import consent_gate, fallback, help, lessons, settings, start
 
     return [
         start.router,
         settings.router,
         help.router,
         consent_gate.router,
+        lessons.router,
         fallback.router,
     ]
