@@ -97,8 +97,8 @@ def sandbox(
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Apply migrations up to REVISION (default: head)."""
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "heads") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
     from bot.runtime import open_storage
     from bot.storage import migrate
 
@@ -112,7 +112,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
             await storage.engine.dispose()
 
     run_async(_upgrade())
-    typer.echo(f"Database at {revision}.")
+    typer.echo(f"Database upgraded to {revision}.")
 
 
 def _mount(module: str, name: str) -> None:

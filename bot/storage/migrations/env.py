@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.storage.models  # noqa: F401  (registers the tables on the metadata)
+import bot.storage
+
+# Every `bot/storage/models*.py` module registers its tables on the shared metadata.
+for module in pkgutil.iter_modules(bot.storage.__path__):
+    if module.name.startswith("models"):
+        importlib.import_module(f"bot.storage.{module.name}")
 
 config = context.config
 connection = config.attributes["connection"]
