@@ -13,7 +13,9 @@ from bot.storage import ledger
 from bot.storage.clock import utcnow
 from bot.storage.models import InviteCode, Membership, Role, Unit, User
 
-PROFILE = Profile(user_id=501, first_name="Lan", last_name="Trần", username="lan", language_code="vi")
+PROFILE = Profile(
+    user_id=501, first_name="Lan", last_name="Trần", username="lan", language_code="vi"
+)
 
 
 async def _unit_with_invites(session: AsyncSession) -> Unit:
@@ -21,11 +23,13 @@ async def _unit_with_invites(session: AsyncSession) -> Unit:
     session.add(unit)
     await session.flush()
     assert unit.id is not None
-    session.add_all([
-        InviteCode(code="OPEN", unit_id=unit.id, role=Role.LEARNER.value),
-        InviteCode(code="ONCE", unit_id=unit.id, role=Role.TRAINER.value, uses_left=1),
-        InviteCode(code="OLD", unit_id=unit.id, expires_at=utcnow() - timedelta(days=1)),
-    ])
+    session.add_all(
+        [
+            InviteCode(code="OPEN", unit_id=unit.id, role=Role.LEARNER.value),
+            InviteCode(code="ONCE", unit_id=unit.id, role=Role.TRAINER.value, uses_left=1),
+            InviteCode(code="OLD", unit_id=unit.id, expires_at=utcnow() - timedelta(days=1)),
+        ]
+    )
     await session.commit()
     return unit
 
@@ -57,9 +61,14 @@ async def test_redeem_each_kind_of_code(session: AsyncSession) -> None:
     assert result.status is EnrollStatus.ENROLLED and result.role is Role.TRAINER
     assert (await redeem_invite(session, other, "ONCE")).status is EnrollStatus.USED_UP
 
-    roles = {(m.unit_id, m.role) for m in (await session.exec(
-        Membership.__table__.select().where(Membership.user_id == user.id)  # type: ignore[attr-defined]
-    )).all()}
+    roles = {
+        (m.unit_id, m.role)
+        for m in (
+            await session.exec(
+                Membership.__table__.select().where(Membership.user_id == user.id)  # type: ignore[attr-defined]
+            )
+        ).all()
+    }
     assert roles == {(unit.id, "learner"), (unit.id, "trainer")}
     assert await ledger.count(session, kind="enrolled", unit_id=unit.id) == 2
 
@@ -67,10 +76,22 @@ async def test_redeem_each_kind_of_code(session: AsyncSession) -> None:
 async def test_ledger_is_idempotent(session: AsyncSession) -> None:
     unit = await _unit_with_invites(session)
     assert unit.id is not None
-    first = await ledger.record(session, user_id=1, unit_ids=[unit.id], kind="lesson_read",
-                                ref="chi-thi-07", key="read:1:chi-thi-07")
-    again = await ledger.record(session, user_id=1, unit_ids=[unit.id], kind="lesson_read",
-                                ref="chi-thi-07", key="read:1:chi-thi-07")
+    first = await ledger.record(
+        session,
+        user_id=1,
+        unit_ids=[unit.id],
+        kind="lesson_read",
+        ref="chi-thi-07",
+        key="read:1:chi-thi-07",
+    )
+    again = await ledger.record(
+        session,
+        user_id=1,
+        unit_ids=[unit.id],
+        kind="lesson_read",
+        ref="chi-thi-07",
+        key="read:1:chi-thi-07",
+    )
     await session.commit()
     assert (first, again) == (1, 0)
     assert await ledger.count(session, kind="lesson_read") == 1

@@ -7,8 +7,9 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-import bot.storage.models  # noqa: F401
-from bot.storage import migrate
+from bot.storage import load_all_models, migrate
+
+load_all_models()
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.storage
+from bot.storage import load_all_models
 
-# Every `bot/storage/models*.py` module registers its tables on the shared metadata.
-for module in pkgutil.iter_modules(bot.storage.__path__):
-    if module.name.startswith("models"):
-        importlib.import_module(f"bot.storage.{module.name}")
+load_all_models()
 
 config = context.config
 connection = config.attributes["connection"]
