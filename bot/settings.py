@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     quizzes_dir: Path = Field(default_factory=lambda: _project_dir("quizzes"))
     log_level: str = "INFO"
 
+    quiz_retake_cooldown_minutes: int = Field(default=0, ge=0)
+    # Participation tiers: a unit's scorecard (0-100) at or above each threshold, best first.
+    scorecard_thresholds: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [80, 60, 40]
+    )
+    monthly_reports: bool = True
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    broadcast_paid: bool = False
+    broadcast_paid_rate: float = Field(default=1000.0, gt=0, le=1000)
+    broadcast_concurrency: int = Field(default=8, ge=1, le=64)
+    reminder_quiet_hours: str = "21:00-07:00"
+    reminder_misfire_grace_seconds: int = Field(default=3600, ge=1)
+    # Vietnamese public holidays as MM-DD (fixed dates) or YYYY-MM-DD (lunar ones, per year).
+    holidays: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["01-01", "04-30", "05-01", "09-02"]
+    )
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -55,6 +72,20 @@ class Settings(BaseSettings):
             return [value]
         if isinstance(value, str):
             return [int(part) for part in re.split(r"[,\s]+", value.strip()) if part]
+        return value
+
+    @field_validator("scorecard_thresholds", mode="before")
+    @classmethod
+    def _split_thresholds(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in re.split(r"[,\s]+", value.strip()) if part]
+        return value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _split_holidays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in re.split(r"[,\s]+", value.strip()) if part]
         return value
 
     @field_validator("default_language")
