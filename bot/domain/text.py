@@ -1,0 +1,82 @@
+"""Text helpers shared by the content loader and the search index.
+
+Folding reduces Vietnamese text to what a person types on a phone without a Vietnamese
+keyboard: lower case, no tone marks or vowel marks, "đ" as "d", punctuation as spaces.
+Letters and digits are cut apart ("ct48" → "ct 48") and numbers lose leading zeros
+("06" → "6"), so "Nghị định 06/2013/NĐ-CP" and "nghi dinh 6 2013" fold to the same tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def fold_char(char: str) -> str:
+    """One character folded to exactly one character: a bare lower-case letter or digit,
+    or a space for anything else. Keeps positions aligned between a text and its folding."""
+    if char in "đĐ":
+        return "d"
+    bare = "".join(
+        part for part in unicodedata.normalize("NFD", char) if not unicodedata.combining(part)
+    ).lower()
+    if len(bare) >= 1 and bare[0].isalnum():
+        return bare[0]
+    return " "
+
+
+def fold_aligned(text: str) -> str:
+    """`text` folded character by character: same length, same positions.
+
+    Meant for NFC text (the loader normalises every file to NFC), so that a match found in
+    the folded form points at the same characters of the original."""
+    return "".join(fold_char(char) for char in text)
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Folded tokens: runs of letters, runs of digits (leading zeros dropped)."""
+    found = _TOKEN.findall(_strip_marks(text))
+    return [(token.lstrip("0") or "0") if token.isdigit() else token for token in found]
+
+
+def fold(text: str) -> str:
+    """The folded tokens of `text` joined by single spaces."""
+    return " ".join(tokens(text))
+
+
+def compact(text: str) -> str:
+    """The folded form without spaces: "Chỉ thị 48" → "chithi48"."""
+    return "".join(tokens(text))
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: in UTF-16 code units."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def one_line(text: str) -> str:
+    """All whitespace runs (new lines included) as single spaces, trimmed."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def shorten(text: str, width: int, *, ellipsis: str = "…") -> str:
+    """`text` on one line, cut at a word boundary to at most `width` characters."""
+    line = one_line(text)
+    if len(line) <= width:
+        return line
+    room = width - len(ellipsis)
+    cut = line[:room]
+    space = cut.rfind(" ")
+    if space > room // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–") + ellipsis
