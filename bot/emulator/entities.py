@@ -33,8 +33,11 @@ class TextBuilder:
         self._parts.append(text)
         self.position += utf16_len(text)
 
-    def add_entity(self, kind: str, start: int, **extra: Any) -> None:
-        length = self.position - start
+    def ends_with(self, suffix: str) -> bool:
+        return bool(self._parts) and "".join(self._parts[-len(suffix) :]).endswith(suffix)
+
+    def add_entity(self, kind: str, start: int, *, end: int | None = None, **extra: Any) -> None:
+        length = (self.position if end is None else end) - start
         if length <= 0:
             return
         entity: dict[str, Any] = {"type": kind, "offset": start, "length": length}

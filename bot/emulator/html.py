@@ -172,8 +172,10 @@ class _HtmlParser:
             raise self.error("Unexpected end tag", begin)
         tag = self.stack.pop()
         if name != tag.name:
+            offset = byte_offset(source, begin)
             raise self.error(
-                f'Unmatched end tag, expected "</{tag.name}>", found "</{name}>"', begin
+                f'Unmatched end tag at byte offset {offset}, '
+                f'expected "</{tag.name}>", found "</{name}>"'
             )
         self.close(tag)
         self.index = close + 1

@@ -88,7 +88,9 @@ class _MarkdownV2:
 
     def finish_quote(self) -> None:
         assert self.quote is not None
-        self.out.add_entity(self.quote.kind, self.quote.start)
+        # The line feed that ends the last quoted line is not part of the quotation.
+        end = self.out.position - 1 if self.out.ends_with("\n") else None
+        self.out.add_entity(self.quote.kind, self.quote.start, end=end)
         self.quote = None
 
     def code_char(self, char: str) -> None:

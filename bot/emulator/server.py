@@ -57,10 +57,15 @@ async def download(request: web.Request) -> web.StreamResponse:
     return _json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
 
+async def not_found(request: web.Request) -> web.Response:
+    return _json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+
 def build_app(emulator: Emulator) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     app[EMULATOR_KEY] = emulator
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/{path:.+}", download)
     add_control_routes(app, emulator)
+    app.router.add_route("*", "/{tail:.*}", not_found)
     return app
