@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from bot.domain.content_model import Problem
 from bot.domain.quiz_yaml import LineDict, LineList, error_line, error_message, load_with_lines
 
 LANGUAGES = ("vi", "en")
@@ -53,20 +54,6 @@ QUESTION_FIELDS = (
     "source",
     "learn_more",
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a bank; line 0 means the file (or the command) as a whole."""
-
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        if self.line > 0:
-            return f"{self.path}:{self.line}: {self.message}"
-        return f"{self.path}: {self.message}"
 
 
 class QuizFormatError(ValueError):

@@ -2,19 +2,16 @@
 
 It runs the per-file schema of `quiz.parse_bank` on every bank, then the rules that need
 the whole picture: bank and question ids unique across banks, no question asked twice in
-different banks (compared on folded text: no case, no diacritics, collapsed spaces), and
+different banks (compared on folded text: no case, no diacritics, no punctuation), and
 every `learn_more` naming an explainer that exists in `content/vi/`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
+from bot.domain.content_frontmatter import split_file
 from bot.domain.quiz import (
     BankFile,
     Problem,
@@ -22,29 +19,22 @@ from bot.domain.quiz import (
     duplicate_id_problems,
     read_bank_file,
 )
+from bot.domain.text import fold
 
 EXPLAINER_LANGUAGE = "vi"
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-
-
-def fold(text: str) -> str:
-    """Text reduced for comparison: lower case, no diacritics (đ → d), single spaces."""
-    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.split())
 
 
 def explainer_ids(content_dir: Path) -> set[str]:
-    """The `id` of every Vietnamese explainer's front matter (files that have one)."""
+    """The `id` in the front matter of every Vietnamese explainer that has one."""
     ids: set[str] = set()
     for path in sorted((content_dir / EXPLAINER_LANGUAGE).glob("*.md")):
         try:
-            match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
-            meta = yaml.safe_load(match.group(1)) if match else None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            front = split_file(path, path.read_text(encoding="utf-8")).front
+        except (OSError, UnicodeDecodeError):
             continue  # a broken explainer is the content checker's to report
-        if isinstance(meta, dict) and isinstance(meta.get("id"), str):
-            ids.add(meta["id"].strip())
+        value = front.data.get("id") if front is not None else None
+        if isinstance(value, str):
+            ids.add(value.strip())
     return ids
 
 

@@ -76,6 +76,8 @@ def import_table(
     at `out` is being replaced, so it is left out); with `content_dir`, every `learn_more`
     must name an explainer. Raises `QuizFormatError` with every problem, writing nothing."""
     rows, problems = _read_rows(path)
+    if problems:  # the table itself is unusable: row checks would only add noise
+        raise QuizFormatError(problems)
     questions = LineList(line=1)
     for row_number, row in rows:
         question, row_problems = _question(row, row_number, path)
