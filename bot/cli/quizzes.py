@@ -12,8 +12,8 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
-from bot.domain.quiz import Problem, QuizFormatError, bank_paths, load_banks
-from bot.domain.quiz_check import check_banks
+from bot.domain.quiz import Problem, QuizFormatError
+from bot.domain.quiz_check import scan_banks
 from bot.domain.quiz_import import DEFAULT_PASS_MARK, DEFAULT_SECONDS, import_table
 from bot.settings import Settings
 
@@ -62,16 +62,15 @@ def check(
         _fail(f"no quiz folder at {directory}")
     if not (content_dir / "vi").is_dir():
         _fail(f"no Vietnamese explainers at {content_dir / 'vi'}: learn_more cannot be checked")
-    problems = check_banks(directory, content_dir)
+    files, problems = scan_banks(directory, content_dir)
     if problems:
         _print_problems(problems)
-        files = len({problem.path for problem in problems})
+        broken = len({problem.path for problem in problems})
         plural = "s" if len(problems) > 1 else ""
-        typer.echo(f"{len(problems)} problem{plural} in {files} file(s).", err=True)
+        typer.echo(f"{len(problems)} problem{plural} in {broken} file(s).", err=True)
         raise typer.Exit(1)
-    banks = load_banks(directory)
-    questions = sum(len(bank.questions) for bank in banks.values())
-    typer.echo(f"{len(bank_paths(directory))} banks, {questions} questions: no problems.")
+    questions = sum(len(bank_file.questions) for bank_file in files)
+    typer.echo(f"{len(files)} banks, {questions} questions: no problems.")
 
 
 @app.command("import")

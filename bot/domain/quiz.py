@@ -10,6 +10,7 @@ explainer links) live in `quiz_check`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +21,7 @@ import yaml
 
 from bot.domain.content_model import Problem
 from bot.domain.quiz_yaml import LineDict, LineList, error_line, error_message, load_with_lines
+from bot.domain.text import utf16_len
 
 LANGUAGES = ("vi", "en")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -136,9 +138,10 @@ class _Fields:
         if not isinstance(value, str):
             self.problem(key, f"'{key}' must be text")
             return None
-        value = value.strip()
-        if limit is not None and len(value) > limit:
-            self.problem(key, f"'{key}' has {len(value)} characters; the limit is {limit}")
+        value = _clean(value)
+        size = utf16_len(value)  # Telegram counts UTF-16 code units
+        if limit is not None and size > limit:
+            self.problem(key, f"'{key}' has {size} characters; the limit is {limit}")
             return None
         return value
 
@@ -257,23 +260,30 @@ def _options(fields: _Fields) -> tuple[str, ...] | None:
         return None
     options: list[str] = []
     for index, option in enumerate(value):
-        line = fields.data.line_of("options")
-        if isinstance(value, LineList):
-            line = value.line_of(index)
-        where = Problem(fields.out.path, line, "")
-        if not isinstance(option, str | int | float) or isinstance(option, bool):
-            fields.out.problems.append(_at(where, f"option {index + 1} must be text"))
-            continue
-        text = str(option).strip()
-        if not text:
-            fields.out.problems.append(_at(where, f"option {index + 1} is empty"))
-        elif len(text) > MAX_OPTION:
-            message = f"option {index + 1} has {len(text)} characters; the limit is {MAX_OPTION}"
-            fields.out.problems.append(_at(where, message))
-        elif text in options:
-            fields.out.problems.append(_at(where, f"option {index + 1} repeats an earlier one"))
-        options.append(text)
+        line = value.line_of(index) if isinstance(value, LineList) else 0
+        line = line or fields.data.line_of("options")
+        number = index + 1
+        if isinstance(option, bool) or not isinstance(option, str | int | float):
+            message = f"option {number} must be text"
+        else:
+            text = _clean(str(option))
+            size = utf16_len(text)
+            if not text:
+                message = f"option {number} is empty"
+            elif size > MAX_OPTION:
+                message = f"option {number} has {size} characters; the limit is {MAX_OPTION}"
+            elif text in options:
+                message = f"option {number} repeats an earlier one"
+            else:
+                options.append(text)
+                continue
+        fields.out.problems.append(Problem(fields.out.path, line, message))
     return tuple(options) if len(options) == len(value) else None
+
+
+def _clean(text: str) -> str:
+    """Trimmed and in NFC, so that lengths and comparisons do not depend on the editor."""
+    return unicodedata.normalize("NFC", text.strip())
 
 
 def _correct(fields: _Fields, option_count: int | None) -> frozenset[int] | None:
@@ -300,10 +310,6 @@ def _correct(fields: _Fields, option_count: int | None) -> frozenset[int] | None
             fields.problem("correct", "every option is marked correct")
             return None
     return frozenset(items)
-
-
-def _at(template: Problem, message: str) -> Problem:
-    return Problem(template.path, template.line, message)
 
 
 def read_bank_file(path: Path) -> BankFile:

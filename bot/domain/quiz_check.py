@@ -63,13 +63,18 @@ def cross_bank_problems(
     return problems
 
 
-def check_banks(quizzes_dir: Path, content_dir: Path) -> list[Problem]:
-    """Every problem in the banks of `quizzes_dir`, in file and line order."""
+def scan_banks(quizzes_dir: Path, content_dir: Path) -> tuple[list[BankFile], list[Problem]]:
+    """Every bank file of `quizzes_dir` as parsed, and every problem in file and line order."""
     if not quizzes_dir.is_dir():
-        return [Problem(quizzes_dir, 0, "no such folder")]
+        return [], [Problem(quizzes_dir, 0, "no such folder")]
     files = [read_bank_file(path) for path in bank_paths(quizzes_dir)]
     if not files:
-        return [Problem(quizzes_dir, 0, "no bank files (*.yaml) found")]
+        return [], [Problem(quizzes_dir, 0, "no bank files (*.yaml) found")]
     problems = [problem for bank_file in files for problem in bank_file.problems]
     problems += cross_bank_problems(files, explainer_ids(content_dir))
-    return sorted(problems, key=lambda problem: (str(problem.path), problem.line))
+    return files, sorted(problems, key=lambda problem: (str(problem.path), problem.line))
+
+
+def check_banks(quizzes_dir: Path, content_dir: Path) -> list[Problem]:
+    """Every problem in the banks of `quizzes_dir`, in file and line order."""
+    return scan_banks(quizzes_dir, content_dir)[1]
