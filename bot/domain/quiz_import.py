@@ -90,7 +90,11 @@ def import_table(
         language=language,
         topic=topic or bank_id,
         pass_mark=pass_mark,
-        questions_per_attempt=questions_per_attempt or min(DEFAULT_PER_ATTEMPT, len(questions)),
+        questions_per_attempt=(
+            min(DEFAULT_PER_ATTEMPT, len(questions))
+            if questions_per_attempt is None
+            else questions_per_attempt
+        ),
         seconds_per_question=seconds_per_question,
         questions=questions,
     )
