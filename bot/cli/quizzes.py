@@ -38,6 +38,10 @@ def _settings() -> Settings:
         _fail(f"{name} is invalid: {first['msg']}")
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         typer.echo(str(problem), err=True)
@@ -66,11 +70,10 @@ def check(
     if problems:
         _print_problems(problems)
         broken = len({problem.path for problem in problems})
-        plural = "s" if len(problems) > 1 else ""
-        typer.echo(f"{len(problems)} problem{plural} in {broken} file(s).", err=True)
+        typer.echo(f"{_count(len(problems), 'problem')} in {_count(broken, 'file')}.", err=True)
         raise typer.Exit(1)
     questions = sum(len(bank_file.questions) for bank_file in files)
-    typer.echo(f"{len(files)} banks, {questions} questions: no problems.")
+    typer.echo(f"{_count(len(files), 'bank')}, {_count(questions, 'question')}: no problems.")
 
 
 @app.command("import")
@@ -126,7 +129,8 @@ def import_(
         )
     except QuizFormatError as exc:
         _print_problems(exc.problems)
-        _fail(f"{len(exc.problems)} problem(s) in {file}; nothing was written")
+        _fail(f"{_count(len(exc.problems), 'problem')} in {file}; nothing was written")
     except OSError as exc:
         _fail(f"cannot write {target}: {exc.strerror}")
-    typer.echo(f"Wrote {target}: bank {imported.id!r}, {len(imported.questions)} questions.")
+    size = _count(len(imported.questions), "question")
+    typer.echo(f"Wrote {target}: bank {imported.id!r}, {size}.")

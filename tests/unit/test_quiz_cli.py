@@ -66,7 +66,7 @@ def test_import_then_check(project: Path) -> None:
 
     checked = runner.invoke(app, ["check"])
     assert checked.exit_code == 0, checked.output
-    assert "1 banks, 2 questions: no problems." in checked.output
+    assert "1 bank, 2 questions: no problems." in checked.output
 
 
 def test_a_bad_table_writes_nothing_and_exits_2(project: Path) -> None:
@@ -84,7 +84,7 @@ def test_check_reports_file_and_line_and_exits_1(project: Path) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 1
     assert f"{project / 'quizzes' / 'hong.yaml'}:" in result.output
-    assert "1 problem in 1 file(s)." in result.output
+    assert "1 problem in 1 file." in result.output
 
 
 def test_bad_input_is_one_line_and_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
