@@ -174,7 +174,7 @@ class _HtmlParser:
         if name != tag.name:
             offset = byte_offset(source, begin)
             raise self.error(
-                f'Unmatched end tag at byte offset {offset}, '
+                f"Unmatched end tag at byte offset {offset}, "
                 f'expected "</{tag.name}>", found "</{name}>"'
             )
         self.close(tag)

@@ -6,36 +6,6 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-SEND_METHODS = frozenset(
-    {
-        "sendMessage",
-        "sendPhoto",
-        "sendDocument",
-        "sendPoll",
-        "sendAudio",
-        "sendVideo",
-        "sendAnimation",
-        "sendVoice",
-        "sendVideoNote",
-        "sendSticker",
-        "sendLocation",
-        "sendVenue",
-        "sendContact",
-        "sendDice",
-        "sendMediaGroup",
-        "sendLivePhoto",
-        "sendPaidMedia",
-        "sendChecklist",
-        "sendRichMessage",
-        "sendInvoice",
-        "sendGame",
-        "copyMessage",
-        "copyMessages",
-        "forwardMessage",
-        "forwardMessages",
-    }
-)
-
 
 @dataclass(frozen=True)
 class RateLimits:

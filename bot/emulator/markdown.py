@@ -20,6 +20,8 @@ _NAMES = {
     "pre": "Pre",
 }
 
+_DOUBLE_DELIMITERS = {"underline": "__", "spoiler": "||"}
+
 
 @dataclass
 class _Open:
@@ -113,9 +115,10 @@ class _MarkdownV2:
         # "___" closes italic first: `___a___` is italic inside underline.
         italic_end = char == "_" and (not source.startswith("__", i) or source.startswith("___", i))
         single = {"bold": char == "*", "italic": italic_end, "strikethrough": char == "~"}
+        double = _DOUBLE_DELIMITERS.get(top.kind)
         if single.get(top.kind):
             width = 1
-        elif source.startswith({"underline": "__", "spoiler": "||"}.get(top.kind, "\0"), i):
+        elif double is not None and source.startswith(double, i):
             width = 2
         elif top.kind in ("text_link", "custom_emoji") and char == "]":
             self.i += 1

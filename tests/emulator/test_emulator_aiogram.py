@@ -38,7 +38,9 @@ async def test_message_keyboard_edit_callback_delete(emu: Emulator, bot: Bot) ->
     me = await bot.get_me()
     assert (me.id, me.username, me.is_bot) == (123456, "canhgiac_bot", True)
     sent = await bot.send_message(
-        USER, "<b>Cảnh giác</b> với <a href='https://x.vn'>đường link</a> lạ!", reply_markup=_keyboard()
+        USER,
+        "<b>Cảnh giác</b> với <a href='https://x.vn'>đường link</a> lạ!",
+        reply_markup=_keyboard(),
     )
     assert sent.text == "Cảnh giác với đường link lạ!"
     assert sent.entities is not None and [e.type for e in sent.entities] == ["bold", "text_link"]
@@ -67,8 +69,12 @@ async def test_message_keyboard_edit_callback_delete(emu: Emulator, bot: Bot) ->
     assert emu.last_message(USER).text == "Đã trả lời: Đúng"  # type: ignore[union-attr]
     assert emu.last_message(USER).reply_markup is None  # type: ignore[union-attr]
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await bot.edit_message_text("Đã trả lời: <i>Đúng</i>", chat_id=USER, message_id=sent.message_id)
-    await bot.edit_message_reply_markup(chat_id=USER, message_id=sent.message_id, reply_markup=_keyboard())
+        await bot.edit_message_text(
+            "Đã trả lời: <i>Đúng</i>", chat_id=USER, message_id=sent.message_id
+        )
+    await bot.edit_message_reply_markup(
+        chat_id=USER, message_id=sent.message_id, reply_markup=_keyboard()
+    )
     assert await bot.delete_message(USER, sent.message_id)
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await bot.edit_message_text("x", chat_id=USER, message_id=sent.message_id)
@@ -79,7 +85,9 @@ async def test_message_keyboard_edit_callback_delete(emu: Emulator, bot: Bot) ->
 
 
 async def test_photo_document_and_file_download(emu: Emulator, bot: Bot) -> None:
-    photo = await bot.send_photo(USER, BufferedInputFile(PNG, "poster.png"), caption="<b>Áp phích</b>")
+    photo = await bot.send_photo(
+        USER, BufferedInputFile(PNG, "poster.png"), caption="<b>Áp phích</b>"
+    )
     assert photo.caption == "Áp phích" and photo.photo is not None
     assert (photo.photo[-1].width, photo.photo[-1].height) == (800, 600)
     document = await bot.send_document(
@@ -113,7 +121,8 @@ async def test_quiz_poll_and_answers(emu: Emulator, bot: Bot) -> None:
     updates = await bot.get_updates(timeout=1)
     answers = [u.poll_answer for u in updates if u.poll_answer]
     assert answers and answers[0].option_ids == [1] and answers[0].user is not None
-    assert [u.poll for u in updates if u.poll][0].options[1].voter_count == 1  # type: ignore[union-attr]
+    state = next(u.poll for u in updates if u.poll)
+    assert state.options[1].voter_count == 1
     stopped = await bot.stop_poll(USER, message.message_id)
     assert stopped.is_closed
     with pytest.raises(TelegramBadRequest, match="already been closed"):
@@ -122,11 +131,16 @@ async def test_quiz_poll_and_answers(emu: Emulator, bot: Bot) -> None:
 
 
 async def test_commands_per_scope_and_language(emu: Emulator, bot: Bot) -> None:
-    vi = [BotCommand(command="start", description="Bắt đầu"), BotCommand(command="quiz", description="Làm bài")]
+    vi = [
+        BotCommand(command="start", description="Bắt đầu"),
+        BotCommand(command="quiz", description="Làm bài"),
+    ]
     en = [BotCommand(command="start", description="Start")]  # default language
     assert await bot.set_my_commands(vi, scope=BotCommandScopeAllPrivateChats(), language_code="vi")
     assert await bot.set_my_commands(en, scope=BotCommandScopeChat(chat_id=USER))
-    private_vi = await bot.get_my_commands(scope=BotCommandScopeAllPrivateChats(), language_code="vi")
+    private_vi = await bot.get_my_commands(
+        scope=BotCommandScopeAllPrivateChats(), language_code="vi"
+    )
     assert [c.model_dump() for c in private_vi] == [c.model_dump() for c in vi]
     chat_commands = await bot.get_my_commands(scope=BotCommandScopeChat(chat_id=USER))
     assert [c.command for c in chat_commands] == ["start"]

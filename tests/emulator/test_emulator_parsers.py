@@ -23,7 +23,10 @@ def test_html_nested_tags_give_entities_in_utf16_units() -> None:
 @pytest.mark.parametrize(
     ("source", "entity"),
     [
-        ('<a href="https://example.org/?a=1&amp;b=2">x</a>', {"type": "text_link", "url": "https://example.org/?a=1&b=2"}),
+        (
+            '<a href="https://example.org/?a=1&amp;b=2">x</a>',
+            {"type": "text_link", "url": "https://example.org/?a=1&b=2"},
+        ),
         ('<span class="tg-spoiler">x</span>', {"type": "spoiler"}),
         ("<tg-spoiler>x</tg-spoiler>", {"type": "spoiler"}),
         ("<strong>x</strong>", {"type": "bold"}),
@@ -32,11 +35,20 @@ def test_html_nested_tags_give_entities_in_utf16_units() -> None:
         ("<del>x</del>", {"type": "strikethrough"}),
         ("<strike>x</strike>", {"type": "strikethrough"}),
         ("<code>x</code>", {"type": "code"}),
-        ('<pre><code class="language-python">x</code></pre>', {"type": "pre", "language": "python"}),
+        (
+            '<pre><code class="language-python">x</code></pre>',
+            {"type": "pre", "language": "python"},
+        ),
         ("<blockquote>x</blockquote>", {"type": "blockquote"}),
         ("<blockquote expandable>x</blockquote>", {"type": "expandable_blockquote"}),
-        ('<tg-emoji emoji-id="5368324170671202286">x</tg-emoji>', {"type": "custom_emoji", "custom_emoji_id": "5368324170671202286"}),
-        ('<tg-time unix="1700000000" format="wDT">x</tg-time>', {"type": "date_time", "unix_time": 1700000000}),
+        (
+            '<tg-emoji emoji-id="5368324170671202286">x</tg-emoji>',
+            {"type": "custom_emoji", "custom_emoji_id": "5368324170671202286"},
+        ),
+        (
+            '<tg-time unix="1700000000" format="wDT">x</tg-time>',
+            {"type": "date_time", "unix_time": 1700000000},
+        ),
         ("<B>x</B>", {"type": "bold"}),
     ],
 )
@@ -48,7 +60,7 @@ def test_html_accepts_every_allowed_tag(source: str, entity: dict[str, object]) 
 
 
 def test_html_decodes_named_and_numeric_entities() -> None:
-    assert parse_html("&lt;tag&gt; &quot;q&quot; &#39; &#x1F600;").text == "<tag> \"q\" ' 😀"
+    assert parse_html("&lt;tag&gt; &quot;q&quot; &#39; &#x1F600;").text == '<tag> "q" \' 😀'
     assert parse_html("a > b").text == "a > b"
 
 
@@ -79,7 +91,9 @@ def test_html_rejects_malformed_markup(source: str, message: str) -> None:
 
 
 def test_markdown_v2_entities_and_escapes() -> None:
-    result = parse_markdown_v2(r"*đậm* _nghiêng_ __gạch__ ~xoá~ ||ẩn|| `mã.` [liên kết](https://a.vn/x\)) 1\.5")
+    result = parse_markdown_v2(
+        r"*đậm* _nghiêng_ __gạch__ ~xoá~ ||ẩn|| `mã.` [liên kết](https://a.vn/x\)) 1\.5"
+    )
     assert result.text == "đậm nghiêng gạch xoá ẩn mã. liên kết 1.5"
     kinds = [e["type"] for e in result.entities]
     assert kinds == ["bold", "italic", "underline", "strikethrough", "spoiler", "code", "text_link"]

@@ -38,7 +38,9 @@ def test_form_strings_are_coerced_like_telegram(validator: Validator) -> None:
             "chat_id": "42",
             "text": "123",
             "disable_notification": "true",
-            "reply_markup": json.dumps({"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}),
+            "reply_markup": json.dumps(
+                {"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}
+            ),
         }
     )
     params = validator.validate_call(method, raw)
@@ -57,9 +59,21 @@ def test_form_strings_are_coerced_like_telegram(validator: Validator) -> None:
         ({"type": "everyone"}, ("BotCommandScope",), "unsupported BotCommandScope type"),
         ({"type": "emoji", "emoji": 5}, ("ReactionType",), "emoji: must be of type String"),
         ([{"type": "video", "media": "x"}], ("Array of InputMediaPhoto",), "must be 'photo'"),
-        ({"inline_keyboard": [[{"text": "a", "data": "b"}]]}, ("InlineKeyboardMarkup",), "unknown field"),
-        ({"inline_keyboard": [{"text": "a"}]}, ("InlineKeyboardMarkup",), "Array of InlineKeyboardButton"),
-        ({"keyboard": [[{"text": 1}]]}, ("InlineKeyboardMarkup", "ReplyKeyboardMarkup"), "keyboard[0][0].text"),
+        (
+            {"inline_keyboard": [[{"text": "a", "data": "b"}]]},
+            ("InlineKeyboardMarkup",),
+            "unknown field",
+        ),
+        (
+            {"inline_keyboard": [{"text": "a"}]},
+            ("InlineKeyboardMarkup",),
+            "Array of InlineKeyboardButton",
+        ),
+        (
+            {"keyboard": [[{"text": 1}]]},
+            ("InlineKeyboardMarkup", "ReplyKeyboardMarkup"),
+            "keyboard[0][0].text",
+        ),
         (True, ("Integer",), "must be of type Integer"),
         ("yes", ("Boolean",), "must be of type Boolean"),
     ],
@@ -77,7 +91,9 @@ def test_unions_accept_any_matching_member(validator: Validator) -> None:
     assert validator.check({"type": "default"}, ("MenuButton",), "m") == {"type": "default"}
     content = {"message_text": "hi", "parse_mode": "HTML"}
     assert validator.check(content, ("InputMessageContent",), "c") == content
-    assert validator.check({"remove_keyboard": True}, ("InlineKeyboardMarkup", "ReplyKeyboardRemove"), "r")
+    assert validator.check(
+        {"remove_keyboard": True}, ("InlineKeyboardMarkup", "ReplyKeyboardRemove"), "r"
+    )
 
 
 async def _assert_violation(emu: Emulator, kind: str, fragment: str) -> None:
@@ -91,21 +107,61 @@ async def _assert_violation(emu: Emulator, kind: str, fragment: str) -> None:
 @pytest.mark.parametrize(
     ("method", "params", "kind", "fragment"),
     [
-        ("sendMessage", {"chat_id": USER, "text": "x", "colour": "red"}, "unknown_parameter", '"colour"'),
+        (
+            "sendMessage",
+            {"chat_id": USER, "text": "x", "colour": "red"},
+            "unknown_parameter",
+            '"colour"',
+        ),
         ("sendMessage", {"chat_id": USER}, "missing_parameter", "message text is empty"),
         ("deleteMessage", {"chat_id": USER}, "missing_parameter", '"message_id" is required'),
         ("deleteMessage", {"chat_id": USER, "message_id": "first"}, "wrong_type", "message_id"),
-        ("sendMessage", {"chat_id": USER, "text": "x", "reply_markup": "{not json"}, "wrong_type", "reply_markup"),
+        (
+            "sendMessage",
+            {"chat_id": USER, "text": "x", "reply_markup": "{not json"},
+            "wrong_type",
+            "reply_markup",
+        ),
         ("sendMessage", {"chat_id": USER, "text": "x" * 4097}, "limit", "message is too long"),
         ("sendMessage", {"chat_id": USER, "text": "  \n "}, "limit", "message text is empty"),
-        ("sendMessage", {"chat_id": USER, "text": "<b>x", "parse_mode": "HTML"}, "markup", "can't parse entities"),
-        ("sendMessage", {"chat_id": USER, "text": "3.5", "parse_mode": "MarkdownV2"}, "markup", "reserved"),
-        ("sendPhoto", {"chat_id": USER, "photo": "https://a.vn/p.jpg", "caption": "c" * 1025}, "limit", "caption is too long"),
+        (
+            "sendMessage",
+            {"chat_id": USER, "text": "<b>x", "parse_mode": "HTML"},
+            "markup",
+            "can't parse entities",
+        ),
+        (
+            "sendMessage",
+            {"chat_id": USER, "text": "3.5", "parse_mode": "MarkdownV2"},
+            "markup",
+            "reserved",
+        ),
+        (
+            "sendPhoto",
+            {"chat_id": USER, "photo": "https://a.vn/p.jpg", "caption": "c" * 1025},
+            "limit",
+            "caption is too long",
+        ),
         ("sendChatAction", {"chat_id": USER, "action": "dancing"}, "limit", "action"),
         ("answerCallbackQuery", {"callback_query_id": "1", "text": "t" * 201}, "limit", "200"),
-        ("setMyCommands", {"commands": [{"command": "Start", "description": "d"}]}, "limit", "BOT_COMMAND_INVALID"),
-        ("setMyCommands", {"commands": [], "language_code": "vie"}, "limit", "LANGUAGE_CODE_INVALID"),
-        ("setWebhook", {"url": "http://127.0.0.1:1/", "secret_token": "a b"}, "limit", "secret token"),
+        (
+            "setMyCommands",
+            {"commands": [{"command": "Start", "description": "d"}]},
+            "limit",
+            "BOT_COMMAND_INVALID",
+        ),
+        (
+            "setMyCommands",
+            {"commands": [], "language_code": "vie"},
+            "limit",
+            "LANGUAGE_CODE_INVALID",
+        ),
+        (
+            "setWebhook",
+            {"url": "http://127.0.0.1:1/", "secret_token": "a b"},
+            "limit",
+            "secret token",
+        ),
     ],
 )
 async def test_each_violation_is_answered_and_recorded(
@@ -125,15 +181,23 @@ def _keyboard(rows: list[list[dict[str, Any]]]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("markup", "fragment"),
     [
-        (_keyboard([[{"text": "a", "callback_data": "ắ" * 22}]]), "callback_data must be 1-64 bytes"),
+        (
+            _keyboard([[{"text": "a", "callback_data": "ắ" * 22}]]),
+            "callback_data must be 1-64 bytes",
+        ),
         (_keyboard([[{"text": "a", "callback_data": ""}]]), "callback_data must be 1-64 bytes"),
         (_keyboard([[{"text": str(i), "callback_data": str(i)} for i in range(9)]]), "at most 8"),
         (_keyboard([[{"text": "b", "callback_data": "b"}] * 8] * 13), "at most 100"),
         (_keyboard([[{"text": "plain"}]]), "text buttons are unallowed"),
-        (_keyboard([[{"text": "x", "url": "https://a.vn", "callback_data": "y"}]]), "exactly one action"),
+        (
+            _keyboard([[{"text": "x", "url": "https://a.vn", "callback_data": "y"}]]),
+            "exactly one action",
+        ),
     ],
 )
-async def test_keyboard_limits(emu: Emulator, call: CallApi, markup: dict[str, Any], fragment: str) -> None:
+async def test_keyboard_limits(
+    emu: Emulator, call: CallApi, markup: dict[str, Any], fragment: str
+) -> None:
     status, _ = await call("sendMessage", chat_id=USER, text="x", reply_markup=markup)
     assert status == 400
     await _assert_violation(emu, "limit", fragment)
@@ -163,14 +227,23 @@ async def test_length_is_counted_after_entity_parsing(emu: Emulator, call: CallA
         ({"options": [{"text": str(i)} for i in range(13)]}, "2-12 options"),
         ({"question": "?" * 301}, "poll question is too long"),
         ({"type": "quiz", "correct_option_ids": [2]}, "increasing indexes"),
-        ({"type": "quiz", "correct_option_ids": [0], "explanation": "e" * 201}, "explanation is too long"),
+        (
+            {"type": "quiz", "correct_option_ids": [0], "explanation": "e" * 201},
+            "explanation is too long",
+        ),
         ({"type": "quiz", "correct_option_ids": [0], "explanation": "a\nb\nc\nd"}, "line feeds"),
         ({"correct_option_ids": [0]}, "only for quizzes"),
         ({"options": [{"text": "x" * 101}, {"text": "b"}]}, "poll option text is too long"),
     ],
 )
-async def test_poll_rules(emu: Emulator, call: CallApi, changes: dict[str, Any], fragment: str) -> None:
-    params: dict[str, Any] = {"chat_id": USER, "question": "Q?", "options": [{"text": "a"}, {"text": "b"}]}
+async def test_poll_rules(
+    emu: Emulator, call: CallApi, changes: dict[str, Any], fragment: str
+) -> None:
+    params: dict[str, Any] = {
+        "chat_id": USER,
+        "question": "Q?",
+        "options": [{"text": "a"}, {"text": "b"}],
+    }
     params.update(changes)
     status, _ = await call("sendPoll", **params)
     assert status == 400
@@ -196,9 +269,13 @@ async def test_query_string_form_and_multipart_are_read(
     emu: Emulator, call: CallApi, http: aiohttp.ClientSession
 ) -> None:
     base = f"{emu.base_url}/bot{TOKEN}"
-    async with http.get(f"{base}/sendmessage", params={"chat_id": str(USER), "text": "q"}) as response:
+    async with http.get(
+        f"{base}/sendmessage", params={"chat_id": str(USER), "text": "q"}
+    ) as response:
         assert response.status == 200
-    status, body = await call("sendMessage", form=True, chat_id=str(USER), text="f", protect_content="true")
+    status, body = await call(
+        "sendMessage", form=True, chat_id=str(USER), text="f", protect_content="true"
+    )
     assert status == 200 and body["result"]["has_protected_content"] is True
     form = aiohttp.FormData()
     form.add_field("chat_id", str(USER))
