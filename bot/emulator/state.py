@@ -140,11 +140,12 @@ class BotState:
     def bind(self, token: str) -> None:
         self.token = token
         self.id = int(token.split(":", 1)[0])
+        # Block/unblock updates queued before the bot's first call name the bot itself.
         for update in self.updates:
-            for key in ("my_chat_member",):
-                if key in update:
-                    for side in ("old_chat_member", "new_chat_member"):
-                        update[key][side]["user"] = self.as_user()
+            member_update = update.get("my_chat_member")
+            if member_update is not None:
+                for side in ("old_chat_member", "new_chat_member"):
+                    member_update[side]["user"] = self.as_user()
 
     def as_user(self) -> dict[str, Any]:
         return {

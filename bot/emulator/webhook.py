@@ -19,7 +19,12 @@ Executor = Callable[[str, str, RawParams], Awaitable[Any]]
 
 
 class WebhookSender:
-    """One delivery loop per bot with a webhook; updates go out one at a time, in order."""
+    """One delivery loop per bot with a webhook; updates go out one at a time, in order.
+
+    A non-2xx answer or a connection error is retried `retries` times with
+    exponential backoff; then the update is dropped and the error is shown by
+    getWebhookInfo, so one broken update does not stall the queue.
+    """
 
     def __init__(
         self,

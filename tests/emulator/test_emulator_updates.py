@@ -156,3 +156,27 @@ async def test_webhook_reply_can_carry_a_method(emu: Emulator, call: CallApi) ->
         await bot.session.close()
     assert emu.violations == []
     assert json.loads(json.dumps(emu.stats()))["webhook_deliveries"] == 1
+
+
+async def test_aiogram_dispatcher_polling_round_trip(emu: Emulator, bot: Bot) -> None:
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def reply(message: Message) -> None:
+        await message.answer(f"Bạn viết: {message.text}")
+
+    polling = asyncio.create_task(
+        dispatcher.start_polling(
+            bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    try:
+        emu.send_text(USER, "/start")
+        emu.send_text(USER, "xin chào")
+        sent = await emu.wait_for_messages(USER, 2, timeout=5)
+        assert [m.text for m in sent] == ["Bạn viết: /start", "Bạn viết: xin chào"]
+        await emu.wait_until(lambda: emu.pending_updates() == 0, timeout=3)
+    finally:
+        await dispatcher.stop_polling()
+        await polling
+    assert emu.violations == []
