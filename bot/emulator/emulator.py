@@ -107,6 +107,12 @@ class Emulator:
     def clear_violations(self) -> None:
         self.state.violations.clear()
 
+    def assert_no_violations(self) -> None:
+        """Raise AssertionError listing every recorded violation, if there is any."""
+        if self.state.violations:
+            lines = [f"{v.method}: {v.description} {v.params}" for v in self.state.violations]
+            raise AssertionError("Bot API violations:\n" + "\n".join(lines))
+
     @property
     def calls(self) -> list[Call]:
         return self.state.calls

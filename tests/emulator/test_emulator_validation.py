@@ -251,7 +251,10 @@ async def test_poll_rules(
 
 
 async def test_unknown_method_is_404_and_a_violation(emu: Emulator, call: CallApi) -> None:
+    emu.assert_no_violations()
     status, body = await call("sendTelepathy", chat_id=USER)
+    with pytest.raises(AssertionError, match="sendTelepathy: Not Found"):
+        emu.assert_no_violations()
     assert (status, body) == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
     await _assert_violation(emu, "unknown_method", "Not Found")
 
