@@ -17,11 +17,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
 from bot.domain.content_model import Explainer
-from bot.domain.text import compact, fold_aligned, shorten, tokens
+from bot.domain.text import fold_aligned, shorten, tokens
 
 SNIPPET_WIDTH = 120
 MIN_SCORE = 0.3
@@ -37,6 +38,7 @@ _SHORT_FIELDS = frozenset({"title", "document", "tags", "section_title"})
 _FUZZY_CUTOFF = 75.0
 _FUZZY_DISCOUNT = 0.85
 _COMPACT_CUTOFF = 88.0
+_SCATTER_PENALTY = 0.4
 # Official document numbers carry a kind ("CT", "NĐ-CP", ...); people say the kind's name.
 _KIND_NAMES: dict[str, tuple[str, ...]] = {
     "ct": ("chi thi", "directive"),
@@ -92,6 +94,7 @@ class SearchIndex:
         self._explainers = list(explainers)
         self._docs: list[_Doc] = []
         self._postings: dict[str, list[int]] = {}
+        self._pairs: dict[str, list[int]] = {}
         self._compact: dict[str, list[int]] = {}
         self._folded: dict[tuple[int, int], str] = {}
         for number, explainer in enumerate(self._explainers):
@@ -121,16 +124,19 @@ class SearchIndex:
             self._folded[(number, section.index)] = fold_aligned(section.text)
 
     def _add(self, explainer: int, section: int, kind: str, texts: list[str]) -> None:
-        bag = {token for text in texts for token in tokens(text)}
+        runs = [tokens(text) for text in texts]
+        bag = {token for run in runs for token in run}
         if not bag:
             return
         doc = len(self._docs)
         self._docs.append(_Doc(explainer, section, FIELD_WEIGHTS[kind]))
         for token in bag:
             self._postings.setdefault(token, []).append(doc)
+        for pair in {f"{a} {b}" for run in runs for a, b in pairwise(run)}:
+            self._pairs.setdefault(pair, []).append(doc)
         if kind in _SHORT_FIELDS:
-            for text in texts:
-                key = compact(text)
+            for run in runs:
+                key = "".join(run)
                 if len(key) >= 3:
                     self._compact.setdefault(key, []).append(doc)
 
@@ -141,11 +147,20 @@ class SearchIndex:
         typed = tokens(query)
         if not typed or limit <= 0:
             return []
-        coverage, matched = self._coverage(self._split_glued(typed))
+        sequence = self._split_glued(typed)
+        words = {token: self._candidates(token) for token in dict.fromkeys(sequence)}
+        coverage = self._coverage(words)
+        self._weigh_phrases(sequence, words, coverage)
         self._match_compact("".join(typed), coverage)
-        ranked = self._rank(coverage)
+        found = self._rank(coverage)[:limit]
+        phrase = [words[token][0][0] if words[token] else token for token in sequence]
+        rare_first = sorted(
+            {word for options in words.values() for word, _ in options},
+            key=lambda word: -self._idf[word],
+        )
         return [
-            self._hit(number, section, score, matched) for number, section, score in ranked[:limit]
+            self._hit(number, section, score, phrase, rare_first)
+            for number, section, score in found
         ]
 
     def _split_glued(self, typed: list[str]) -> list[str]:
@@ -155,7 +170,7 @@ class SearchIndex:
                 out.append(token)
             else:
                 out.extend(self._segment(token) or [token])
-        return list(dict.fromkeys(out))
+        return out
 
     def _segment(self, token: str) -> list[str] | None:
         """`token` as known words, fewest pieces first, then the most common ones."""
@@ -179,6 +194,7 @@ class SearchIndex:
         return found[2] if found is not None and found[0] >= 2 else None
 
     def _candidates(self, token: str) -> list[tuple[str, float]]:
+        """Index words that stand for `token`, with how similar they are (0..1)."""
         if token in self._postings:
             return [(token, 1.0)]
         if not token.isalpha() or len(token) < 3:
@@ -188,29 +204,46 @@ class SearchIndex:
         )
         return [(word, _FUZZY_DISCOUNT * score / 100) for word, score, _ in found]
 
-    def _coverage(self, query: list[str]) -> tuple[dict[int, float], list[str]]:
-        """Per field: the share of the query's weight it covers (0..1); and the index
-        words that matched, rarest first (for snippets)."""
+    def _coverage(self, words: dict[str, list[tuple[str, float]]]) -> dict[int, float]:
+        """Per field: the share of the query's weight it covers (0..1)."""
         gathered: dict[int, float] = {}
-        matched: list[tuple[float, str]] = []
         total = 0.0
-        for token in query:
-            candidates = self._candidates(token)
+        for token, candidates in words.items():
             weight = self._idf.get(token) or max(
                 (self._idf[word] for word, _ in candidates), default=self._unknown_idf
             )
             total += weight
             best: dict[int, float] = {}
             for word, similarity in candidates:
-                matched.append((self._idf[word], word))
                 value = weight * similarity
                 for doc in self._postings[word]:
                     if best.get(doc, 0.0) < value:
                         best[doc] = value
             for doc, value in best.items():
                 gathered[doc] = gathered.get(doc, 0.0) + value
-        words = [word for _, word in sorted(matched, reverse=True)]
-        return {doc: value / total for doc, value in gathered.items()}, words
+        return {doc: value / total for doc, value in gathered.items()}
+
+    def _weigh_phrases(
+        self,
+        sequence: list[str],
+        words: dict[str, list[tuple[str, float]]],
+        coverage: dict[int, float],
+    ) -> None:
+        """Fields holding the query's words side by side keep their share; fields where
+        they are scattered lose up to 40% of it."""
+        pairs = list(pairwise(sequence))
+        if not pairs:
+            return
+        together: dict[int, int] = {}
+        for first, second in pairs:
+            docs: set[int] = set()
+            for left, _ in words[first]:
+                for right, _ in words[second]:
+                    docs.update(self._pairs.get(f"{left} {right}", ()))
+            for doc in docs:
+                together[doc] = together.get(doc, 0) + 1
+        for doc in coverage:
+            coverage[doc] *= 1 - _SCATTER_PENALTY * (1 - together.get(doc, 0) / len(pairs))
 
     def _match_compact(self, key: str, coverage: dict[int, float]) -> None:
         if len(key) < 4:
@@ -226,7 +259,7 @@ class SearchIndex:
                     coverage[doc] = value
 
     def _rank(self, coverage: dict[int, float]) -> list[tuple[int, int | None, float]]:
-        own: dict[int, tuple[float, float]] = {}  # explainer → (weighted, raw coverage)
+        own: dict[int, tuple[float, float]] = {}  # explainer → (weighted, share)
         parts: dict[int, tuple[float, float, int]] = {}  # + section index
         for doc_number, share in coverage.items():
             doc = self._docs[doc_number]
@@ -234,7 +267,9 @@ class SearchIndex:
             if doc.section < 0:
                 if value > own.get(doc.explainer, (0.0, 0.0))[0]:
                     own[doc.explainer] = (value, share)
-            elif value > parts.get(doc.explainer, (0.0, 0.0, 0))[0]:
+                continue
+            current = parts.get(doc.explainer)
+            if current is None or (value, -doc.section) > (current[0], -current[2]):
                 parts[doc.explainer] = (value, share, doc.section)
         ranked: list[tuple[int, int | None, float]] = []
         for number in own.keys() | parts.keys():
@@ -248,11 +283,18 @@ class SearchIndex:
         ranked.sort(key=lambda item: (-item[2], self._explainers[item[0]].id))
         return ranked
 
-    def _hit(self, number: int, section: int | None, score: float, matched: list[str]) -> SearchHit:
+    def _hit(
+        self,
+        number: int,
+        section: int | None,
+        score: float,
+        sequence: list[str],
+        rare_first: list[str],
+    ) -> SearchHit:
         explainer = self._explainers[number]
         snippet = ""
         if section is not None:
-            snippet = self._snippet(number, section, matched)
+            snippet = self._snippet(number, section, sequence, rare_first)
         return SearchHit(
             explainer=explainer,
             section_index=section,
@@ -260,11 +302,17 @@ class SearchIndex:
             snippet=snippet or shorten(explainer.summary, SNIPPET_WIDTH),
         )
 
-    def _snippet(self, number: int, section: int, matched: list[str]) -> str:
+    def _snippet(
+        self, number: int, section: int, sequence: list[str], rare_first: list[str]
+    ) -> str:
+        """The section's text around the query: the whole phrase if it occurs, else the
+        rarest matched word; a line of at most SNIPPET_WIDTH characters."""
         folded = self._folded.get((number, section), "")
         text = self._explainers[number].sections[section].text
-        for word in matched:
-            found = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", folded)
+        patterns = [_phrase_pattern(sequence)] if len(sequence) > 1 else []
+        patterns += [_phrase_pattern([word]) for word in rare_first]
+        for pattern in patterns:
+            found = re.search(pattern, folded)
             if found is None:
                 continue
             start = max(0, found.start() - 30)
@@ -274,3 +322,18 @@ class SearchIndex:
             prefix = "…" if start else ""
             return prefix + shorten(text[start:], SNIPPET_WIDTH - len(prefix))
         return shorten(text, SNIPPET_WIDTH)
+
+
+def _phrase_pattern(words: list[str]) -> str:
+    """A regex finding `words` in text folded by `fold_aligned`, where numbers keep their
+    leading zeros and letters may touch digits ("v28")."""
+    parts: list[str] = []
+    for position, word in enumerate(words):
+        if position:
+            mixed = word.isdigit() != words[position - 1].isdigit()
+            parts.append(r"[^a-z0-9]*" if mixed else r"[^a-z0-9]+")
+        parts.append(f"0*{word}" if word.isdigit() else re.escape(word))
+    first, last = words[0], words[-1]
+    before = r"(?<![0-9])" if first.isdigit() else r"(?<![a-z])"
+    after = r"(?![0-9])" if last.isdigit() else r"(?![a-z])"
+    return before + "".join(parts) + after
