@@ -7,8 +7,6 @@ tests check.
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,8 +14,6 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
 from bot.emulator import Emulator, SentMessage
-
-TAG = re.compile(r"<[^>]+>")
 
 
 class UpdateTracker(BaseMiddleware):
@@ -41,20 +37,23 @@ class UpdateTracker(BaseMiddleware):
                 self.handled += 1
                 self._changed.notify_all()
 
-    async def wait_for(self, count: int, timeout: float) -> None:
+    async def wait_for(self, count: int, within: float) -> None:
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.handled >= count), timeout)
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.handled >= count), within)
 
-    async def queued(self, timeout: float = 10.0) -> None:
+    async def queued(self, within: float = 10.0) -> None:
         """One more update was queued: wait until it (and all before it) are handled."""
         self.expected += 1
-        await self.wait_for(self.expected, timeout)
+        await self.wait_for(self.expected, within)
 
 
 def plain_text(message: SentMessage) -> str:
-    """What a person reads: tags removed, entities decoded."""
-    raw = message.text or message.caption or ""
-    return html.unescape(TAG.sub("", raw))
+    """What a person reads (the emulator keeps text after entity parsing)."""
+    return message.text or message.caption or ""
+
+
+def is_link(target: str | None) -> bool:
+    return target is not None and target.startswith(("http://", "https://", "tg://"))
 
 
 class ChatDriver:
@@ -108,7 +107,7 @@ class ChatDriver:
             raise LookupError("no message with buttons in this chat")
         for row in target.buttons():
             for text, data in row:
-                if label in text and data is not None:
+                if label in text and data is not None and not is_link(data):
                     return await self.press_data(target, data)
         raise LookupError(f"no button {label!r} in message {target.message_id}")
 
@@ -120,7 +119,9 @@ class ChatDriver:
 
     def last_with_buttons(self) -> SentMessage | None:
         for message in reversed(self.emulator.messages(self.chat_id)):
-            if not message.deleted and any(d for row in message.buttons() for _t, d in row):
+            if not message.deleted and any(
+                d and not is_link(d) for row in message.buttons() for _t, d in row
+            ):
                 return message
         return None
 

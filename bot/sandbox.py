@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from bot.chat_driver import ChatDriver, plain_text
+from bot.chat_driver import ChatDriver, is_link, plain_text
 from bot.emulator import SentMessage
 from bot.offline import OfflineBot
 from bot.services.demo import DEMO_INVITES, ensure_demo_unit
@@ -26,18 +26,18 @@ def render(message: SentMessage, numbering_start: int) -> tuple[str, list[str]]:
     """Text of a bot message for a terminal, with its buttons numbered from `numbering_start`."""
     lines = [f"< {line}" if i == 0 else f"  {line}" for i, line in
              enumerate(plain_text(message).splitlines() or [""])]
-    if message.document_name:
-        lines.append(f"  [file: {message.document_name}]")
-    if message.photo_bytes:
-        lines.append(f"  [picture: {len(message.photo_bytes)} bytes]")
+    if message.document is not None:
+        lines.append(f"  [file: {message.filename or 'document'}, {len(message.document)} bytes]")
+    if message.photo is not None:
+        lines.append(f"  [picture: {len(message.photo)} bytes]")
     if message.poll:
         lines.append(f"  [poll] {message.poll.get('question', '')}")
     datas: list[str] = []
     for row in message.buttons():
         cells = []
         for text, data in row:
-            if data is None:
-                cells.append(f"[{text}]")
+            if data is None or is_link(data):
+                cells.append(f"[{text}: {data}]" if data else f"[{text}]")
                 continue
             datas.append(data)
             cells.append(f"[{numbering_start + len(datas) - 1}] {text}")
@@ -52,15 +52,24 @@ class Terminal:
         self.driver = driver
         self.out = out
         self.buttons: list[tuple[SentMessage, str]] = []
+        self.shown: dict[int, str] = {}
 
     def show(self, messages: list[SentMessage]) -> None:
         for message in messages:
             if message.deleted:
                 continue
-            text, datas = render(message, len(self.buttons) + 1)
+            text, datas = render(message, 1)
             if datas:
                 self.buttons = [(message, data) for data in datas]
-                text, _ = render(message, 1)
+            body = plain_text(message)
+            previous = self.shown.get(message.message_id)
+            self.shown[message.message_id] = body
+            if previous is not None:
+                # An edit: show it as such, and only the buttons when the text stayed the same.
+                if previous == body:
+                    text = "\n".join(line for line in text.splitlines() if line.startswith("  ["))
+                    text = text or "  (buttons removed)"
+                text = "~" + text[1:] if text.startswith("<") else text
             print(text, file=self.out)
         self.out.flush()
 
@@ -87,8 +96,9 @@ def intro(out: TextIO) -> None:
 
 
 async def run_sandbox(
-    settings: Settings, *, script: Path | None = None, out: TextIO = sys.stdout
+    settings: Settings, *, script: list[str] | None = None, out: TextIO = sys.stdout
 ) -> None:
+    """Chat in the terminal, or replay `script` (lines; `#` starts a comment) and print it."""
     with tempfile.TemporaryDirectory(prefix="canhgiac-sandbox-") as scratch:
         if "database_url" not in settings.model_fields_set:
             settings = settings.model_copy(
@@ -100,7 +110,7 @@ async def run_sandbox(
                 await ensure_demo_unit(session)
             terminal = Terminal(offline.chat(SANDBOX_USER_ID, first_name="Bạn"), out)
             if script is not None:
-                for line in script.read_text(encoding="utf-8").splitlines():
+                for line in script:
                     if line.strip() and not line.lstrip().startswith("#"):
                         print(f"> {line.strip()}", file=out)
                         await terminal.handle(line)

@@ -41,12 +41,15 @@ def load_settings() -> Settings:
 
 def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine; known start-up problems become one line and a non-zero exit."""
+    from bot.domain.content import ContentError
     from bot.runtime import StartupError
 
     try:
         return asyncio.run(coroutine)
     except (ConfigError, StartupError) as exc:
         fail(str(exc))
+    except ContentError as exc:
+        fail(f"{str(exc).splitlines()[-1]} (run `canhgiac content check` for all problems)")
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 
@@ -91,9 +94,12 @@ def sandbox(
 
     settings = load_settings()
     setup_logging("WARNING")
-    if script is not None and not script.is_file():
-        fail(f"script not found: {script}", 2)
-    run_async(run_sandbox(settings, script=script))
+    lines = None
+    if script is not None:
+        if not script.is_file():
+            fail(f"script not found: {script}", 2)
+        lines = script.read_text(encoding="utf-8").splitlines()
+    run_async(run_sandbox(settings, script=lines))
 
 
 @db_app.command("upgrade")
@@ -122,7 +128,10 @@ def _mount(module: str, name: str) -> None:
     app.add_typer(importlib.import_module(module).app, name=name)
 
 
-for _module, _name in (("bot.cli.i18n", "i18n"),):
+for _module, _name in (
+    ("bot.cli.i18n", "i18n"),
+    ("bot.cli.quizzes", "quizzes"),
+):
     _mount(_module, _name)
 
 

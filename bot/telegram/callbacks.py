@@ -21,3 +21,16 @@ class LessonCb(CallbackData, prefix="ls1"):
     action: str  # "cats", "cat", "open", "page", "toc", "read"
     ref: str = ""  # a category key or an explainer id
     page: int = 0
+
+
+class QuizCb(CallbackData, prefix="qz1"):
+    act: str  # "a" answer, "t" tick an option (several answers), "s" submit the ticked ones
+    at: int  # attempt id
+    pos: int  # question position: a tap for an earlier question is stale
+    opt: int = 0  # displayed option index
+    sel: int = 0  # options ticked so far, as bits (kept in the buttons, not in the database)
+
+
+class QuizMenuCb(CallbackData, prefix="qm1"):
+    act: str  # "go" start a bank, "cont" continue the running quiz, "res" results, "menu"
+    bank: str = ""  # a bank key (bot.services.bank_store.key_of)

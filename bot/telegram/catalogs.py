@@ -72,8 +72,6 @@ def gaps(locales: list[str], locales_dir: Path = LOCALES_DIR) -> list[Gap]:
         for msgid in wanted:
             message = catalog.get(msgid)
             translated = message is not None and bool(message.string) and not message.fuzzy
-            if not translated and locale != SOURCE_LANGUAGE:
-                found.append(Gap(locale, str(msgid)))
-            elif message is None:
+            if (not translated and locale != SOURCE_LANGUAGE) or message is None:
                 found.append(Gap(locale, str(msgid)))
     return found

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -28,6 +30,16 @@ def compile_catalog(po_path: Path) -> gettext.GNUTranslations:
 
 class CatalogI18n(I18n):
     """aiogram's I18n, reading `.po` catalogs directly."""
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's `gettext` looks the instance up on the base class, and every subclass of
+        # its context mixin gets a context variable of its own: register on the base.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}

@@ -105,7 +105,7 @@ def help_text(access: Access | None, language: str) -> str:
         name = spec.name_for(language)
         other = spec.en if name == spec.vi else spec.vi
         alias = f" (/{other})" if other != name else ""
-        lines.append(f"/{name}{alias} — {_(spec.description)}")
+        lines.append(f"/{name}{alias} — {escape(_(spec.description))}")
     if access is not None and access.grants:
         units = ", ".join(f"{escape(g.unit_name)} ({role_name(g.role)})" for g in access.grants)
         lines.append("\n" + _("Your units: {units}").format(units=units))
@@ -165,3 +165,7 @@ def name_visibility_saved() -> str:
 
 def stale_button() -> str:
     return _("This button is no longer active.")
+
+
+def something_went_wrong() -> str:
+    return _("Sorry, something went wrong on my side. Please try again in a moment.")

@@ -6,9 +6,18 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from bot.telegram.routers import consent_gate, fallback, help, lessons, settings, start
+    from bot.telegram.routers import (
+        consent_gate,
+        errors,
+        fallback,
+        help,
+        lessons,
+        settings,
+        start,
+    )
 
     return [
+        errors.router,
         start.router,
         settings.router,
         help.router,
