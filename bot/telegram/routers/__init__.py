@@ -12,16 +12,23 @@ def get_routers() -> list[Router]:
         fallback,
         help,
         lessons,
+        quiz,
         settings,
         start,
     )
 
-    return [
+    routers = [
         errors.router,
         start.router,
         settings.router,
         help.router,
         consent_gate.router,
         lessons.router,
+        quiz.router,
         fallback.router,
     ]
+    for router in routers:
+        # Routers are module singletons; the tests and the sandbox build a fresh Dispatcher
+        # per run in one process, and aiogram refuses to attach a router twice.
+        router._parent_router = None
+    return routers
