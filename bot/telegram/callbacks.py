@@ -32,5 +32,5 @@ class QuizCb(CallbackData, prefix="qz1"):
 
 
 class QuizMenuCb(CallbackData, prefix="qm1"):
-    act: str  # "go" start a bank, "cont" continue the running quiz, "res" results, "menu"
+    act: str  # "go"/"new" start a bank (in place/anew), "cont" continue, "res", "menu"
     bank: str = ""  # a bank key (bot.services.bank_store.key_of)

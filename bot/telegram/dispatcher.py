@@ -14,6 +14,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.bank_store import BankStore
 from bot.services.content_store import ContentStore
 from bot.settings import OFFICIAL_API_BASE, Settings
 from bot.telegram.i18n import CatalogI18n, create_i18n
@@ -48,6 +49,7 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     i18n: CatalogI18n | None = None,
     content: ContentStore | None = None,
+    banks: BankStore | None = None,
     **services: Any,
 ) -> Dispatcher:
     """Wire middlewares and routers. `services` become handler keyword arguments."""
@@ -58,6 +60,7 @@ def create_dispatcher(
         sessionmaker=sessionmaker,
         i18n=i18n,
         content=content or ContentStore(settings.content_dir),
+        banks=banks or BankStore(settings.quizzes_dir),
         **services,
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))

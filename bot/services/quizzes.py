@@ -1,0 +1,469 @@
+"""Taking a quiz in a private chat: start, answer, time out, finish.
+
+Everything about an attempt lives in its `QuizAttempt` row (the drawn plan with option orders,
+the answers, the position, the message and when the current question was sent), so a quiz
+survives a restart and any replica may serve the next tap.
+
+Ledger conventions (one row per unit of a consenting member; no unit, nothing logged):
+- `quiz_started`  key `quiz_started:<attempt>`           ref `<bank>`
+- `quiz_answered` key `quiz_answered:<attempt>:<position>` ref `<question>:<seconds>`, or
+  `<question>:timeout` when the time ran out; value 1 (right) or 0 (wrong or timed out)
+- `quiz_finished` key `quiz_finished:<attempt>`          ref `<bank>:passed` or
+  `<bank>:failed`; value the percent scored (rounded down)
+A ref is at most 64 characters: a longer id is cut so that the suffix always fits.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.quiz import Bank, Question
+from bot.domain.quiz_engine import DrawnQuestion, cooldown_left, draw, score, update_review
+from bot.services.users import needs_consent
+from bot.storage import ledger
+from bot.storage import quizzes as store
+from bot.storage.clock import utcnow
+from bot.storage.models import QuizAttempt, User
+from bot.storage.units import active_memberships
+
+# The lead sets QUIZ_RETAKE_COOLDOWN_MINUTES; callers pass it, this is the default.
+DEFAULT_RETAKE_COOLDOWN = timedelta(minutes=0)
+# A tap that left the phone just before the deadline still counts.
+ANSWER_GRACE = timedelta(seconds=1)
+REF_LIMIT = 64
+
+
+class StartStatus(StrEnum):
+    STARTED = "started"
+    COOLDOWN = "cooldown"
+
+
+class StepStatus(StrEnum):
+    ANSWERED = "answered"
+    TIMED_OUT = "timed_out"
+    ALREADY = "already"  # this question was already answered (a double tap, or the timer won)
+    ENDED = "ended"  # the attempt is finished, abandoned or unknown
+    NOT_YOURS = "not_yours"
+
+
+@dataclass(frozen=True)
+class QuestionCard:
+    attempt_id: int
+    bank: Bank
+    position: int
+    total: int
+    question: Question
+    drawn: DrawnQuestion
+
+    @property
+    def multiple(self) -> bool:
+        return len(self.question.correct) > 1
+
+
+@dataclass(frozen=True)
+class StartResult:
+    status: StartStatus
+    card: QuestionCard | None = None
+    wait: timedelta | None = None
+    counted: bool = False
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """How one question went; `chosen` holds displayed indexes, None after a timeout."""
+
+    question: Question
+    drawn: DrawnQuestion
+    chosen: tuple[int, ...] | None
+    correct: bool
+
+    @property
+    def timed_out(self) -> bool:
+        return self.chosen is None
+
+
+@dataclass(frozen=True)
+class Summary:
+    bank: Bank
+    correct: int
+    total: int
+    percent: int
+    passed: bool
+    duration: timedelta
+    missed: tuple[Feedback, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    """The outcome of an answer or a timeout, with what to show next."""
+
+    status: StepStatus
+    attempt_id: int = 0
+    user_id: int = 0
+    chat_id: int = 0
+    message_id: int | None = None
+    language: str = "vi"
+    feedback: Feedback | None = None
+    next: QuestionCard | None = None
+    summary: Summary | None = None
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Plain values of an attempt row, safe to use after the session commits."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    bank_id: str
+    status: str
+    plan: tuple[DrawnQuestion, ...]
+    answers: tuple[dict[str, Any], ...]
+    position: int
+    message_id: int | None
+    question_sent_at: datetime | None
+    started_at: datetime
+
+
+def _snapshot(attempt: QuizAttempt) -> _Snapshot:
+    assert attempt.id is not None
+    return _Snapshot(
+        id=attempt.id,
+        user_id=attempt.user_id,
+        chat_id=attempt.chat_id,
+        bank_id=attempt.bank_id,
+        status=attempt.status,
+        plan=tuple(DrawnQuestion(item["q"], tuple(item["o"])) for item in attempt.plan),
+        answers=tuple(attempt.answers),
+        position=attempt.position,
+        message_id=attempt.message_id,
+        question_sent_at=attempt.question_sent_at,
+        started_at=attempt.started_at,
+    )
+
+
+def ref_with(head: str, tail: str) -> str:
+    """`<head>:<tail>` within the ledger's ref limit, cutting `head` if it must."""
+    return f"{head[: REF_LIMIT - len(tail) - 1]}:{tail}"
+
+
+async def counted_units(
+    session: AsyncSession, user_id: int, *, user: User | None = None
+) -> list[int]:
+    """Units a user's participation is logged for: none without consent."""
+    user = user or await session.get(User, user_id)
+    if user is None or needs_consent(user):
+        return []
+    return [unit.id for _, unit in await active_memberships(session, user_id) if unit.id]
+
+
+def _usable(snap: _Snapshot, banks: Mapping[str, Bank]) -> Bank | None:
+    """The attempt's bank, if it still holds every planned question."""
+    bank = banks.get(snap.bank_id)
+    if bank is None:
+        return None
+    try:
+        for drawn in snap.plan:
+            bank.question(drawn.question_id)
+    except KeyError:
+        return None
+    return bank
+
+
+def _card(snap: _Snapshot, bank: Bank, position: int) -> QuestionCard:
+    drawn = snap.plan[position]
+    return QuestionCard(
+        snap.id, bank, position, len(snap.plan), bank.question(drawn.question_id), drawn
+    )
+
+
+def _deadline(snap: _Snapshot, bank: Bank) -> datetime | None:
+    if snap.question_sent_at is None:
+        return None
+    return snap.question_sent_at + timedelta(seconds=bank.seconds_per_question) + ANSWER_GRACE
+
+
+async def _close(
+    session: AsyncSession, snap: _Snapshot, moment: datetime, status: str = store.ABANDONED
+) -> None:
+    values = {"status": status, "finished_at": moment, "question_sent_at": None}
+    await store.advance(session, snap.id, snap.position, values)
+
+
+async def start_quiz(
+    session: AsyncSession,
+    user: User,
+    bank: Bank,
+    *,
+    chat_id: int,
+    message_id: int | None = None,
+    cooldown: timedelta = DEFAULT_RETAKE_COOLDOWN,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> StartResult:
+    """Draw a new attempt; any attempt still running for the user is abandoned."""
+    moment = now or utcnow()
+    last = await store.last_closed_attempt(session, user.id, bank.id)
+    wait = cooldown_left(last.finished_at if last else None, moment, cooldown)
+    if wait is not None:
+        return StartResult(StartStatus.COOLDOWN, wait=wait)
+    for running in await store.active_attempts(session, user.id):
+        await _close(session, _snapshot(running), moment)
+    reviews = {
+        row.question_id: store.review_state(row)
+        for row in await store.reviews_of(session, user.id, bank_id=bank.id)
+    }
+    previous = [item["q"] for item in last.plan] if last else []
+    plan = draw(
+        bank,
+        previous_attempt=previous,
+        reviews=reviews,
+        now=moment,
+        rng=rng or random.Random(),
+    )
+    attempt = QuizAttempt(
+        user_id=user.id,
+        chat_id=chat_id,
+        bank_id=bank.id,
+        plan=[{"q": drawn.question_id, "o": list(drawn.order)} for drawn in plan],
+        answers=[],
+        position=0,
+        message_id=message_id,
+        question_sent_at=moment,
+        started_at=moment,
+    )
+    session.add(attempt)
+    await session.flush()
+    snap = _snapshot(attempt)
+    units = await counted_units(session, user.id)
+    await ledger.record(
+        session,
+        user_id=user.id,
+        unit_ids=units,
+        kind=ledger.EventKind.QUIZ_STARTED,
+        ref=bank.id[:REF_LIMIT],
+        key=f"quiz_started:{snap.id}",
+        at=moment,
+    )
+    await session.commit()
+    return StartResult(StartStatus.STARTED, card=_card(snap, bank, 0), counted=bool(units))
+
+
+async def current_question(
+    session: AsyncSession,
+    banks: Mapping[str, Bank],
+    user: User,
+    *,
+    attempt_id: int | None = None,
+    position: int | None = None,
+) -> tuple[StepStatus, QuestionCard | None]:
+    """The question an attempt waits on (the user's running one if no id is given)."""
+    if attempt_id is None:
+        running = await store.active_attempts(session, user.id)
+        if not running:
+            return StepStatus.ENDED, None
+        snap = _snapshot(running[0])
+    else:
+        attempt = await store.attempt_by_id(session, attempt_id)
+        if attempt is None:
+            return StepStatus.ENDED, None
+        snap = _snapshot(attempt)
+    status = _check(snap, user, position)
+    if status is not None:
+        return status, None
+    bank = _usable(snap, banks)
+    if bank is None:
+        await _close(session, snap, utcnow())
+        await session.commit()
+        return StepStatus.ENDED, None
+    return StepStatus.ANSWERED, _card(snap, bank, snap.position)
+
+
+def _check(snap: _Snapshot, user: User, position: int | None) -> StepStatus | None:
+    if snap.user_id != user.id:
+        return StepStatus.NOT_YOURS
+    if snap.status != store.ACTIVE:
+        return StepStatus.ENDED
+    if position is not None and snap.position != position:
+        return StepStatus.ALREADY
+    return None
+
+
+async def set_message(session: AsyncSession, attempt_id: int, message_id: int) -> None:
+    """Remember which message shows the attempt (after it had to be sent anew)."""
+    await store.set_message_id(session, attempt_id, message_id)
+    await session.commit()
+
+
+async def abandon(session: AsyncSession, attempt_id: int, *, now: datetime | None = None) -> None:
+    """Stop an attempt that can no longer be shown (e.g. the user blocked the bot)."""
+    attempt = await store.attempt_by_id(session, attempt_id)
+    if attempt is not None and attempt.status == store.ACTIVE:
+        await _close(session, _snapshot(attempt), now or utcnow())
+    await session.commit()
+
+
+async def answer(
+    session: AsyncSession,
+    banks: Mapping[str, Bank],
+    user: User,
+    *,
+    attempt_id: int,
+    position: int,
+    chosen: Sequence[int],
+    now: datetime | None = None,
+) -> Step:
+    """Record the displayed options chosen for the question at `position`.
+
+    Only the first answer to a question counts; one given after the deadline is a timeout."""
+    attempt = await store.attempt_by_id(session, attempt_id)
+    if attempt is None:
+        return Step(StepStatus.ENDED, attempt_id)
+    snap = _snapshot(attempt)
+    status = _check(snap, user, position)
+    if status is not None:
+        return Step(status, attempt_id)
+    moment = now or utcnow()
+    bank = _usable(snap, banks)
+    if bank is None:
+        await _close(session, snap, moment)
+        await session.commit()
+        return Step(StepStatus.ENDED, attempt_id)
+    deadline = _deadline(snap, bank)
+    late = deadline is not None and moment > deadline
+    return await _advance(session, snap, bank, None if late else tuple(chosen), moment)
+
+
+async def expire_due(
+    session: AsyncSession, banks: Mapping[str, Bank], *, now: datetime | None = None
+) -> list[Step]:
+    """Time out every question whose deadline has passed and move those attempts on.
+
+    The timer task calls this about once a second; attempts left from before a restart are
+    found the same way."""
+    moment = now or utcnow()
+    shortest = min((bank.seconds_per_question for bank in banks.values()), default=0)
+    sent_before = moment - timedelta(seconds=shortest) - ANSWER_GRACE
+    snaps = [_snapshot(row) for row in await store.waiting_since(session, sent_before)]
+    steps: list[Step] = []
+    for snap in snaps:
+        bank = _usable(snap, banks)
+        if bank is None:
+            await _close(session, snap, moment)
+            await session.commit()
+            continue
+        deadline = _deadline(snap, bank)
+        if deadline is None or moment <= deadline:
+            continue
+        step = await _advance(session, snap, bank, None, moment)
+        if step.status is StepStatus.TIMED_OUT:
+            steps.append(step)
+    return steps
+
+
+async def _advance(
+    session: AsyncSession,
+    snap: _Snapshot,
+    bank: Bank,
+    chosen: tuple[int, ...] | None,
+    moment: datetime,
+) -> Step:
+    """Record the answer (None: a timeout) at the attempt's position, if nobody did first."""
+    position = snap.position
+    drawn = snap.plan[position]
+    question = bank.question(drawn.question_id)
+    right = drawn.is_correct(question, chosen)
+    sent_at = snap.question_sent_at or moment
+    seconds = max(0, round((moment - sent_at).total_seconds()))
+    entry = {"c": sorted(chosen) if chosen is not None else None, "ok": right, "s": seconds}
+    answers = [*snap.answers, entry]
+    last = position + 1 >= len(snap.plan)
+    values: dict[str, Any] = {"answers": answers, "position": position + 1}
+    result = None
+    if last:
+        result = score([bool(a["ok"]) for a in answers], pass_mark=bank.pass_mark)
+        values.update(
+            status=store.FINISHED,
+            finished_at=moment,
+            question_sent_at=None,
+            correct=result.correct,
+            total=result.total,
+            percent=float(result.percent),
+            passed=result.passed,
+        )
+    else:
+        values["question_sent_at"] = moment
+    if not await store.advance(session, snap.id, position, values):
+        await session.commit()
+        return Step(StepStatus.ALREADY, snap.id)
+
+    review = await store.review_of(session, snap.user_id, question.id)
+    updated = update_review(review, right, moment, question_id=question.id)
+    if updated != review and (review is not None or not right):
+        await store.save_review(session, snap.user_id, bank.id, updated)
+    person = await session.get(User, snap.user_id)
+    units = await counted_units(session, snap.user_id, user=person)
+    await ledger.record(
+        session,
+        user_id=snap.user_id,
+        unit_ids=units,
+        kind=ledger.EventKind.QUIZ_ANSWERED,
+        ref=ref_with(question.id, "timeout" if chosen is None else str(seconds)),
+        value=1.0 if right else 0.0,
+        key=f"quiz_answered:{snap.id}:{position}",
+        at=moment,
+    )
+    summary = None
+    if result is not None:
+        await ledger.record(
+            session,
+            user_id=snap.user_id,
+            unit_ids=units,
+            kind=ledger.EventKind.QUIZ_FINISHED,
+            ref=ref_with(bank.id, "passed" if result.passed else "failed"),
+            value=float(result.percent),
+            key=f"quiz_finished:{snap.id}",
+            at=moment,
+        )
+        summary = Summary(
+            bank=bank,
+            correct=result.correct,
+            total=result.total,
+            percent=result.percent,
+            passed=result.passed,
+            duration=moment - snap.started_at,
+            missed=tuple(_missed(snap.plan, answers, bank)),
+        )
+    await session.commit()
+    return Step(
+        StepStatus.TIMED_OUT if chosen is None else StepStatus.ANSWERED,
+        attempt_id=snap.id,
+        user_id=snap.user_id,
+        chat_id=snap.chat_id,
+        message_id=snap.message_id,
+        language=person.language if person is not None else "vi",
+        feedback=Feedback(question, drawn, chosen, right),
+        next=None if last else _card(snap, bank, position + 1),
+        summary=summary,
+    )
+
+
+def _missed(
+    plan: Sequence[DrawnQuestion], answers: Sequence[dict[str, Any]], bank: Bank
+) -> list[Feedback]:
+    missed = []
+    for drawn, entry in zip(plan, answers, strict=False):
+        if not entry.get("ok"):
+            chosen = entry.get("c")
+            question = bank.question(drawn.question_id)
+            missed.append(
+                Feedback(question, drawn, tuple(chosen) if chosen is not None else None, False)
+            )
+    return missed

@@ -1,0 +1,213 @@
+"""Queries on quiz attempts, review schedules, group quiz polls and group quiz answers.
+
+An attempt moves forward only through `advance`, a conditional UPDATE on (id, position,
+status): of a button tap and the timer reaching the same question at the same moment, exactly
+one changes the row and the other sees that it lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.quiz_engine import ReviewState
+from bot.storage.models import GroupQuizPoll, ParticipationEvent, QuizAttempt, QuizReview
+
+ACTIVE = "active"
+FINISHED = "finished"
+ABANDONED = "abandoned"
+ANSWERED_KIND = "quiz_answered"
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def attempt_by_id(session: AsyncSession, attempt_id: int) -> QuizAttempt | None:
+    statement = select(QuizAttempt).where(col(QuizAttempt.id) == attempt_id)
+    return (await session.exec(statement.execution_options(populate_existing=True))).first()
+
+
+async def active_attempts(session: AsyncSession, user_id: int) -> list[QuizAttempt]:
+    statement = (
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == ACTIVE)
+        .order_by(col(QuizAttempt.started_at).desc())
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def last_closed_attempt(
+    session: AsyncSession, user_id: int, bank_id: str
+) -> QuizAttempt | None:
+    """The user's latest finished or abandoned attempt at a bank."""
+    statement = (
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.bank_id == bank_id,
+            QuizAttempt.status != ACTIVE,
+        )
+        .order_by(col(QuizAttempt.started_at).desc())
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def advance(
+    session: AsyncSession, attempt_id: int, position: int, values: dict[str, Any]
+) -> bool:
+    """Apply `values` only if the attempt is still active at `position`; True if it was."""
+    statement = (
+        update(QuizAttempt)
+        .where(
+            col(QuizAttempt.id) == attempt_id,
+            col(QuizAttempt.position) == position,
+            col(QuizAttempt.status) == ACTIVE,
+        )
+        .values(**values)
+    )
+    result = await session.exec(statement)
+    return int(result.rowcount or 0) == 1
+
+
+async def set_message_id(session: AsyncSession, attempt_id: int, message_id: int) -> None:
+    statement = (
+        update(QuizAttempt).where(col(QuizAttempt.id) == attempt_id).values(message_id=message_id)
+    )
+    await session.exec(statement)
+
+
+async def waiting_since(session: AsyncSession, sent_before: datetime) -> list[QuizAttempt]:
+    """Active attempts whose current question was sent before `sent_before`."""
+    statement = (
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.status == ACTIVE,
+            col(QuizAttempt.question_sent_at).is_not(None),
+            col(QuizAttempt.question_sent_at) <= sent_before,
+        )
+        .order_by(col(QuizAttempt.question_sent_at))
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def finished_attempts(
+    session: AsyncSession, user_id: int, *, limit: int | None = None
+) -> list[QuizAttempt]:
+    statement = (
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == FINISHED)
+        .order_by(col(QuizAttempt.finished_at).desc())
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list((await session.exec(statement)).all())
+
+
+async def best_percent_by_bank(session: AsyncSession, user_id: int) -> dict[str, float]:
+    statement = (
+        select(QuizAttempt.bank_id, func.max(QuizAttempt.percent))
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == FINISHED)
+        .group_by(col(QuizAttempt.bank_id))
+    )
+    return {bank_id: float(best or 0) for bank_id, best in (await session.exec(statement)).all()}
+
+
+def review_state(row: QuizReview) -> ReviewState:
+    return ReviewState(row.question_id, row.misses, row.streak, row.due_at)
+
+
+async def reviews_of(
+    session: AsyncSession, user_id: int, *, bank_id: str | None = None
+) -> list[QuizReview]:
+    statement = select(QuizReview).where(QuizReview.user_id == user_id)
+    if bank_id is not None:
+        statement = statement.where(QuizReview.bank_id == bank_id)
+    return list((await session.exec(statement)).all())
+
+
+async def review_of(session: AsyncSession, user_id: int, question_id: str) -> ReviewState | None:
+    statement = select(QuizReview).where(
+        QuizReview.user_id == user_id, QuizReview.question_id == question_id
+    )
+    row = (await session.exec(statement)).first()
+    return review_state(row) if row is not None else None
+
+
+async def save_review(
+    session: AsyncSession, user_id: int, bank_id: str, state: ReviewState
+) -> None:
+    values = {
+        "user_id": user_id,
+        "question_id": state.question_id,
+        "bank_id": bank_id,
+        "misses": state.misses,
+        "streak": state.streak,
+        "due_at": state.due_at,
+    }
+    insert = _insert(session)
+    statement = insert(QuizReview).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id", "question_id"],
+        set_={key: statement.excluded[key] for key in ("bank_id", "misses", "streak", "due_at")},
+    )
+    await session.exec(statement)
+
+
+async def group_poll(session: AsyncSession, poll_id: str) -> GroupQuizPoll | None:
+    return await session.get(GroupQuizPoll, poll_id)
+
+
+async def latest_group_poll(session: AsyncSession, chat_id: int) -> GroupQuizPoll | None:
+    statement = (
+        select(GroupQuizPoll)
+        .where(GroupQuizPoll.chat_id == chat_id)
+        .order_by(col(GroupQuizPoll.sent_at).desc())
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def recent_group_questions(
+    session: AsyncSession, chat_id: int, bank_id: str, *, limit: int
+) -> list[str]:
+    """Question ids of the latest polls of a bank in a chat, newest first."""
+    statement = (
+        select(GroupQuizPoll.question_id)
+        .where(GroupQuizPoll.chat_id == chat_id, GroupQuizPoll.bank_id == bank_id)
+        .order_by(col(GroupQuizPoll.sent_at).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+def group_answer_key(chat_id: int, poll_id: str, user_id: int) -> str:
+    """Ledger key of one member's answer to a group poll; the chat leads so that the
+    leaderboard can find a group's answers by prefix."""
+    return f"quiz_poll:{chat_id}:{poll_id}:{user_id}"
+
+
+async def group_answers(session: AsyncSession, chat_id: int) -> list[tuple[int, str, float]]:
+    """(user id, answer key without the unit, value) of every logged answer in a group.
+
+    The ledger holds one row per unit of the member; the unit suffix is cut off here so the
+    caller can count each answer once."""
+    prefix = f"quiz_poll:{chat_id}:"
+    statement = select(
+        ParticipationEvent.user_id, ParticipationEvent.key, ParticipationEvent.value
+    ).where(
+        ParticipationEvent.kind == ANSWERED_KIND,
+        col(ParticipationEvent.key).startswith(prefix, autoescape=True),
+    )
+    rows = (await session.exec(statement)).all()
+    return [(user_id, key.rsplit(":", 1)[0], float(value or 0)) for user_id, key, value in rows]
