@@ -6,9 +6,10 @@ folded tokens (see `text.fold`). A query is folded the same way; each query toke
 matched exactly, or, if it is not a known word, by edit distance against the vocabulary
 (rapidfuzz) or cut into known words ("luadao" → "lua dao"). A field's score is the share of
 the query's weight it covers, each token weighted by how rare it is (IDF), times the
-field's weight. Short fields are also indexed without spaces so "chithi48" finds
-"Chỉ thị 48-CT/TW" as a whole. An explainer's score is its best field plus a little of its
-second best kind of evidence. Everything but the query is computed once, at load.
+field's weight; a field where the query's words are not side by side loses up to 40%.
+Short fields are also indexed without spaces so "chithi48" finds "Chỉ thị 48-CT/TW" as a
+whole. An explainer's score is its best field (its own or a section's) plus a tenth of the
+best of the other kind. Everything but the query is computed once, at load.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.domain.content_model import Explainer
@@ -80,79 +83,82 @@ def document_variants(number: str) -> list[str]:
     return variants
 
 
-@dataclass(frozen=True)
-class _Doc:
-    explainer: int
-    section: int  # -1 for the explainer's own fields
-    weight: float
-
-
 class SearchIndex:
-    """The search index of one language's explainers."""
+    """The search index of one language's explainers.
+
+    Fields are numbered in explainer order (an explainer's own fields, then its sections'
+    fields in section order), so per-explainer maxima are `reduceat` slices; the inverted
+    lists are numpy arrays, so a query costs a few vector operations per query word."""
 
     def __init__(self, explainers: Sequence[Explainer]) -> None:
         self._explainers = list(explainers)
-        self._docs: list[_Doc] = []
-        self._postings: dict[str, list[int]] = {}
-        self._pairs: dict[str, list[int]] = {}
-        self._compact: dict[str, list[int]] = {}
+        postings: dict[str, list[int]] = {}
+        pairs: dict[str, list[int]] = {}
+        compact: dict[str, list[int]] = {}
+        owners: list[int] = []
+        sections: list[int] = []
+        weights: list[float] = []
+        starts: list[int] = []
         self._folded: dict[tuple[int, int], str] = {}
+
+        def add(number: int, section: int, kind: str, texts: list[str]) -> None:
+            runs = [tokens(text) for text in texts]
+            doc = len(owners)
+            owners.append(number)
+            sections.append(section)
+            weights.append(FIELD_WEIGHTS[kind])
+            for token in {token for run in runs for token in run}:
+                postings.setdefault(token, []).append(doc)
+            for pair in {f"{a} {b}" for run in runs for a, b in pairwise(run)}:
+                pairs.setdefault(pair, []).append(doc)
+            if kind in _SHORT_FIELDS:
+                for key in {"".join(run) for run in runs}:
+                    if len(key) >= 3:
+                        compact.setdefault(key, []).append(doc)
+
         for number, explainer in enumerate(self._explainers):
-            self._add_explainer(number, explainer)
-        count = max(len(self._docs), 1)
-        self._idf = {
-            token: math.log(1 + count / len(docs)) for token, docs in self._postings.items()
-        }
+            starts.append(len(owners))
+            add(number, -1, "title", [explainer.title])
+            if explainer.document:
+                add(number, -1, "document", document_variants(explainer.document))
+            add(number, -1, "tags", list(explainer.tags))
+            add(number, -1, "summary", [explainer.summary])
+            for section in explainer.sections:
+                add(number, section.index, "section_title", [section.title])
+                add(number, section.index, "section_text", [section.text])
+                self._folded[(number, section.index)] = fold_aligned(section.text)
+
+        self._size = len(owners)
+        self._postings = {token: np.array(docs, dtype=np.int32) for token, docs in postings.items()}
+        self._pairs = {pair: np.array(docs, dtype=np.int32) for pair, docs in pairs.items()}
+        self._compact = {key: np.array(docs, dtype=np.int32) for key, docs in compact.items()}
+        self._compact_keys = list(compact)
+        self._weights = np.array(weights, dtype=np.float64)
+        self._sections = np.array(sections, dtype=np.int32)
+        self._is_own = self._sections < 0
+        self._starts = np.array(starts, dtype=np.int64)
+        self._ends = np.append(self._starts[1:], self._size)
+        by_id = sorted(range(len(self._explainers)), key=lambda i: self._explainers[i].id)
+        self._id_rank = np.empty(len(self._explainers), dtype=np.int64)
+        self._id_rank[by_id] = np.arange(len(by_id))
+        count = max(self._size, 1)
+        self._idf = {token: math.log(1 + count / len(docs)) for token, docs in postings.items()}
         self._unknown_idf = math.log(1 + count)
-        self._vocabulary = sorted(token for token in self._postings if token.isalpha())
-        self._compact_keys = list(self._compact)
+        self._vocabulary = sorted(token for token in postings if token.isalpha())
 
     def __len__(self) -> int:
         return len(self._explainers)
 
-    # --- building ----------------------------------------------------------------
-
-    def _add_explainer(self, number: int, explainer: Explainer) -> None:
-        self._add(number, -1, "title", [explainer.title])
-        if explainer.document:
-            self._add(number, -1, "document", document_variants(explainer.document))
-        self._add(number, -1, "tags", list(explainer.tags))
-        self._add(number, -1, "summary", [explainer.summary])
-        for section in explainer.sections:
-            self._add(number, section.index, "section_title", [section.title])
-            self._add(number, section.index, "section_text", [section.text])
-            self._folded[(number, section.index)] = fold_aligned(section.text)
-
-    def _add(self, explainer: int, section: int, kind: str, texts: list[str]) -> None:
-        runs = [tokens(text) for text in texts]
-        bag = {token for run in runs for token in run}
-        if not bag:
-            return
-        doc = len(self._docs)
-        self._docs.append(_Doc(explainer, section, FIELD_WEIGHTS[kind]))
-        for token in bag:
-            self._postings.setdefault(token, []).append(doc)
-        for pair in {f"{a} {b}" for run in runs for a, b in pairwise(run)}:
-            self._pairs.setdefault(pair, []).append(doc)
-        if kind in _SHORT_FIELDS:
-            for run in runs:
-                key = "".join(run)
-                if len(key) >= 3:
-                    self._compact.setdefault(key, []).append(doc)
-
-    # --- querying ----------------------------------------------------------------
-
     def search(self, query: str, limit: int = 5) -> list[SearchHit]:
         """The best `limit` explainers for `query`, best first."""
         typed = tokens(query)
-        if not typed or limit <= 0:
+        if not typed or limit <= 0 or not self._explainers:
             return []
         sequence = self._split_glued(typed)
         words = {token: self._candidates(token) for token in dict.fromkeys(sequence)}
         coverage = self._coverage(words)
         self._weigh_phrases(sequence, words, coverage)
         self._match_compact("".join(typed), coverage)
-        found = self._rank(coverage)[:limit]
         phrase = [words[token][0][0] if words[token] else token for token in sequence]
         rare_first = sorted(
             {word for options in words.values() for word, _ in options},
@@ -160,7 +166,7 @@ class SearchIndex:
         )
         return [
             self._hit(number, section, score, phrase, rare_first)
-            for number, section, score in found
+            for number, section, score in self._rank(coverage, limit)
         ]
 
     def _split_glued(self, typed: list[str]) -> list[str]:
@@ -204,83 +210,81 @@ class SearchIndex:
         )
         return [(word, _FUZZY_DISCOUNT * score / 100) for word, score, _ in found]
 
-    def _coverage(self, words: dict[str, list[tuple[str, float]]]) -> dict[int, float]:
+    def _coverage(self, words: dict[str, list[tuple[str, float]]]) -> np.ndarray:
         """Per field: the share of the query's weight it covers (0..1)."""
-        gathered: dict[int, float] = {}
+        coverage = np.zeros(self._size)
         total = 0.0
         for token, candidates in words.items():
             weight = self._idf.get(token) or max(
                 (self._idf[word] for word, _ in candidates), default=self._unknown_idf
             )
             total += weight
-            best: dict[int, float] = {}
-            for word, similarity in candidates:
-                value = weight * similarity
-                for doc in self._postings[word]:
-                    if best.get(doc, 0.0) < value:
-                        best[doc] = value
-            for doc, value in best.items():
-                gathered[doc] = gathered.get(doc, 0.0) + value
-        return {doc: value / total for doc, value in gathered.items()}
+            if len(candidates) == 1:
+                word, similarity = candidates[0]
+                coverage[self._postings[word]] += weight * similarity
+            elif candidates:
+                best = np.zeros(self._size)
+                for word, similarity in candidates:
+                    docs = self._postings[word]
+                    best[docs] = np.maximum(best[docs], weight * similarity)
+                coverage += best
+        return coverage / total
 
     def _weigh_phrases(
         self,
         sequence: list[str],
         words: dict[str, list[tuple[str, float]]],
-        coverage: dict[int, float],
+        coverage: np.ndarray,
     ) -> None:
         """Fields holding the query's words side by side keep their share; fields where
         they are scattered lose up to 40% of it."""
         pairs = list(pairwise(sequence))
         if not pairs:
             return
-        together: dict[int, int] = {}
+        together = np.zeros(self._size)
         for first, second in pairs:
-            docs: set[int] = set()
+            present = np.zeros(self._size, dtype=bool)
             for left, _ in words[first]:
                 for right, _ in words[second]:
-                    docs.update(self._pairs.get(f"{left} {right}", ()))
-            for doc in docs:
-                together[doc] = together.get(doc, 0) + 1
-        for doc in coverage:
-            coverage[doc] *= 1 - _SCATTER_PENALTY * (1 - together.get(doc, 0) / len(pairs))
+                    docs = self._pairs.get(f"{left} {right}")
+                    if docs is not None:
+                        present[docs] = True
+            together += present
+        coverage *= 1 - _SCATTER_PENALTY * (1 - together / len(pairs))
 
-    def _match_compact(self, key: str, coverage: dict[int, float]) -> None:
+    def _match_compact(self, key: str, coverage: np.ndarray) -> None:
+        """Short fields written without spaces: "chithi48" is "Chỉ thị 48" whole."""
         if len(key) < 4:
             return
-        for doc in self._compact.get(key, ()):
-            coverage[doc] = 1.0
+        exact = self._compact.get(key)
+        if exact is not None:
+            coverage[exact] = 1.0
         for _, score, position in process.extract(
             key, self._compact_keys, scorer=fuzz.ratio, score_cutoff=_COMPACT_CUTOFF, limit=10
         ):
-            value = _FUZZY_DISCOUNT * score / 100
-            for doc in self._compact[self._compact_keys[position]]:
-                if coverage.get(doc, 0.0) < value:
-                    coverage[doc] = value
+            docs = self._compact[self._compact_keys[position]]
+            coverage[docs] = np.maximum(coverage[docs], _FUZZY_DISCOUNT * score / 100)
 
-    def _rank(self, coverage: dict[int, float]) -> list[tuple[int, int | None, float]]:
-        own: dict[int, tuple[float, float]] = {}  # explainer → (weighted, share)
-        parts: dict[int, tuple[float, float, int]] = {}  # + section index
-        for doc_number, share in coverage.items():
-            doc = self._docs[doc_number]
-            value = share * doc.weight
-            if doc.section < 0:
-                if value > own.get(doc.explainer, (0.0, 0.0))[0]:
-                    own[doc.explainer] = (value, share)
-                continue
-            current = parts.get(doc.explainer)
-            if current is None or (value, -doc.section) > (current[0], -current[2]):
-                parts[doc.explainer] = (value, share, doc.section)
+    def _rank(self, coverage: np.ndarray, limit: int) -> list[tuple[int, int | None, float]]:
+        """The best explainers as (number, section or None, score 0..1)."""
+        values = coverage * self._weights
+        own = np.maximum.reduceat(np.where(self._is_own, values, 0.0), self._starts)
+        part = np.maximum.reduceat(np.where(self._is_own, 0.0, values), self._starts)
+        scores = 0.9 * np.maximum(own, part) + 0.1 * np.minimum(own, part)
+        kept = np.flatnonzero(scores >= MIN_SCORE)
+        order = kept[np.lexsort((self._id_rank[kept], -scores[kept]))][:limit]
         ranked: list[tuple[int, int | None, float]] = []
-        for number in own.keys() | parts.keys():
-            whole, whole_share = own.get(number, (0.0, 0.0))
-            part, part_share, section = parts.get(number, (0.0, 0.0, 0))
-            score = 0.9 * max(whole, part) + 0.1 * min(whole, part)
-            if score < MIN_SCORE:
-                continue
-            chosen = section if number in parts and part_share >= whole_share else None
-            ranked.append((number, chosen, score))
-        ranked.sort(key=lambda item: (-item[2], self._explainers[item[0]].id))
+        for number in order.tolist():
+            start, end = int(self._starts[number]), int(self._ends[number])
+            own_values = np.where(self._is_own[start:end], values[start:end], -1.0)
+            part_values = np.where(self._is_own[start:end], -1.0, values[start:end])
+            best_own, best_part = int(np.argmax(own_values)), int(np.argmax(part_values))
+            section: int | None = None
+            if part_values[best_part] > 0 and (
+                coverage[start + best_part] >= coverage[start + best_own]
+            ):
+                section = int(self._sections[start + best_part])
+            ranked.append((number, section, float(scores[number])))
         return ranked
 
     def _hit(
@@ -288,13 +292,13 @@ class SearchIndex:
         number: int,
         section: int | None,
         score: float,
-        sequence: list[str],
+        phrase: list[str],
         rare_first: list[str],
     ) -> SearchHit:
         explainer = self._explainers[number]
         snippet = ""
         if section is not None:
-            snippet = self._snippet(number, section, sequence, rare_first)
+            snippet = self._snippet(number, section, phrase, rare_first)
         return SearchHit(
             explainer=explainer,
             section_index=section,
@@ -302,17 +306,15 @@ class SearchIndex:
             snippet=snippet or shorten(explainer.summary, SNIPPET_WIDTH),
         )
 
-    def _snippet(
-        self, number: int, section: int, sequence: list[str], rare_first: list[str]
-    ) -> str:
+    def _snippet(self, number: int, section: int, phrase: list[str], rare_first: list[str]) -> str:
         """The section's text around the query: the whole phrase if it occurs, else the
         rarest matched word; a line of at most SNIPPET_WIDTH characters."""
         folded = self._folded.get((number, section), "")
         text = self._explainers[number].sections[section].text
-        patterns = [_phrase_pattern(sequence)] if len(sequence) > 1 else []
-        patterns += [_phrase_pattern([word]) for word in rare_first]
+        patterns = [_phrase_pattern(tuple(phrase))] if len(phrase) > 1 else []
+        patterns += [_phrase_pattern((word,)) for word in rare_first]
         for pattern in patterns:
-            found = re.search(pattern, folded)
+            found = pattern.search(folded)
             if found is None:
                 continue
             start = max(0, found.start() - 30)
@@ -320,11 +322,13 @@ class SearchIndex:
                 space = text.rfind(" ", 0, start + 1)
                 start = space + 1 if space >= 0 else start
             prefix = "…" if start else ""
-            return prefix + shorten(text[start:], SNIPPET_WIDTH - len(prefix))
-        return shorten(text, SNIPPET_WIDTH)
+            window = text[start : start + 2 * SNIPPET_WIDTH]
+            return prefix + shorten(window, SNIPPET_WIDTH - len(prefix))
+        return shorten(text[: 2 * SNIPPET_WIDTH], SNIPPET_WIDTH)
 
 
-def _phrase_pattern(words: list[str]) -> str:
+@lru_cache(maxsize=4096)
+def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     """A regex finding `words` in text folded by `fold_aligned`, where numbers keep their
     leading zeros and letters may touch digits ("v28")."""
     parts: list[str] = []
@@ -336,4 +340,4 @@ def _phrase_pattern(words: list[str]) -> str:
     first, last = words[0], words[-1]
     before = r"(?<![0-9])" if first.isdigit() else r"(?<![a-z])"
     after = r"(?![0-9])" if last.isdigit() else r"(?![a-z])"
-    return before + "".join(parts) + after
+    return re.compile(before + "".join(parts) + after)

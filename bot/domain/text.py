@@ -30,17 +30,37 @@ def fold_char(char: str) -> str:
     return " "
 
 
+class _FoldTable(dict[int, str]):
+    """`str.translate` table for `fold_char`, filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = fold_char(chr(code))
+        return folded
+
+
+class _MarkTable(dict[int, int | None]):
+    """`str.translate` table that drops combining marks, filled on first sight."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = self[code] = None if unicodedata.combining(chr(code)) else code
+        return kept
+
+
+_FOLD = _FoldTable()
+_MARKS = _MarkTable()
+
+
 def fold_aligned(text: str) -> str:
     """`text` folded character by character: same length, same positions.
 
     Meant for NFC text (the loader normalises every file to NFC), so that a match found in
     the folded form points at the same characters of the original."""
-    return "".join(fold_char(char) for char in text)
+    return text.translate(_FOLD)
 
 
 def _strip_marks(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return decomposed.translate(_MARKS).lower()
 
 
 def tokens(text: str) -> list[str]:
