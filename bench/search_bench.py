@@ -36,7 +36,7 @@ REFERENCE = {
     "thong tu 124": "tt-124-2021",
     "lua dao qua mang": "lua-dao-tin-gia",
     "bi mat nha nuoc": "bao-ve-bi-mat-nha-nuoc",
-    "114": "so-khan-cap",
+    "114": "so-dien-thoai-khan-cap",
 }
 UNITS = ["Trường THPT Lê Lợi", "Công ty Sông Hồng", "Sở Tài chính", "Nhà máy Đông Anh",
          "Đại học Cần Thơ", "Ủy ban phường Bến Nghé", "Xí nghiệp Hải Châu", "Bệnh viện Phú Yên"]
