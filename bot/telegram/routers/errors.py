@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Update
+from aiogram.utils.i18n import I18n
 
+from bot.storage.models import User
 from bot.telegram import texts
 
 log = logging.getLogger(__name__)
@@ -15,13 +18,21 @@ router = Router(name="errors")
 
 
 @router.errors()
-async def on_error(event: ErrorEvent) -> bool:
+async def on_error(event: ErrorEvent, i18n: I18n, user: User | None = None, **_: Any) -> bool:
     update = event.update
     # Only ids and the exception type: message texts may hold personal data.
     log.error(
         "Update %s failed: %s", update.update_id, type(event.exception).__name__,
         exc_info=event.exception,
     )
+    locale = user.language if user is not None else i18n.default_locale
+    # Errors are handled outside the locale middleware's context: enter it again.
+    with i18n.context(), i18n.use_locale(locale):
+        await _tell_user(update)
+    return True
+
+
+async def _tell_user(update: Update) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(texts.something_went_wrong(), show_alert=True)
@@ -29,4 +40,3 @@ async def on_error(event: ErrorEvent) -> bool:
             await update.message.answer(texts.something_went_wrong())
     except TelegramAPIError:
         log.warning("Could not tell the user about the failure of update %s", update.update_id)
-    return True
