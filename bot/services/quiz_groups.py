@@ -79,7 +79,11 @@ async def plan_round(
     size = question_count(count, bank)
     recent = await store.recent_group_questions(session, chat_id, bank.id, limit=size)
     drawn = draw(
-        bank, previous_attempt=recent, reviews={}, now=moment, rng=rng or random.Random(),
+        bank,
+        previous_attempt=recent,
+        reviews={},
+        now=moment,
+        rng=rng or random.Random(),
         count=size,
     )
     items = tuple((bank.question(d.question_id), d) for d in drawn)

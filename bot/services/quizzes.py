@@ -216,6 +216,8 @@ async def start_quiz(
         return StartResult(StartStatus.COOLDOWN, wait=wait)
     for running in await store.active_attempts(session, user.id):
         await _close(session, _snapshot(running), moment)
+        if running.bank_id == bank.id:
+            last = running  # what the user just saw is the attempt not to repeat
     reviews = {
         row.question_id: store.review_state(row)
         for row in await store.reviews_of(session, user.id, bank_id=bank.id)

@@ -161,9 +161,7 @@ def feedback_text(feedback: Feedback, bot_username: str) -> str:
     elif feedback.correct:
         head = _("✅ Right!")
     else:
-        head = _("❌ Not quite. The right answer: {answer}").format(
-            answer=_right_answer(feedback)
-        )
+        head = _("❌ Not quite. The right answer: {answer}").format(answer=_right_answer(feedback))
     lines = [head, f"<i>{escape(feedback.question.explanation)}</i>"]
     if bot_username:
         link = doc_deep_link(bot_username, feedback.question.learn_more)
