@@ -38,8 +38,16 @@ REFERENCE = {
     "bi mat nha nuoc": "bao-ve-bi-mat-nha-nuoc",
     "114": "so-dien-thoai-khan-cap",
 }
-UNITS = ["Trường THPT Lê Lợi", "Công ty Sông Hồng", "Sở Tài chính", "Nhà máy Đông Anh",
-         "Đại học Cần Thơ", "Ủy ban phường Bến Nghé", "Xí nghiệp Hải Châu", "Bệnh viện Phú Yên"]
+UNITS = [
+    "Trường THPT Lê Lợi",
+    "Công ty Sông Hồng",
+    "Sở Tài chính",
+    "Nhà máy Đông Anh",
+    "Đại học Cần Thơ",
+    "Ủy ban phường Bến Nghé",
+    "Xí nghiệp Hải Châu",
+    "Bệnh viện Phú Yên",
+]
 
 
 def build_corpus(base: list[Explainer], sections: int, rng: random.Random) -> list[Explainer]:

@@ -70,7 +70,8 @@ def read_folder(content_dir: Path) -> tuple[list[ExplainerFile], list[Problem]]:
 def _cross_file(files: list[ExplainerFile]) -> list[Problem]:
     problems: list[Problem] = []
     by_lang: dict[str, dict[str, ExplainerFile]] = {lang: {} for lang in LANGUAGES}
-    for file in files:
+    # A file named after its id owns that id; others claiming it are the duplicates.
+    for file in sorted(files, key=lambda file: _declared_id(file) != file.path.stem):
         declared = _declared_id(file)
         if declared is None:
             continue

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.content_links import doc_link_href, worst_case_length
+from bot.domain.content_links import MAX_BOT_USERNAME, doc_link_href, worst_case_length
 from bot.domain.content_render import Segment, Tags, closing, to_html
 from bot.domain.content_split import MESSAGE_LIMIT, SplitError, split_html, split_segments
 from bot.domain.text import utf16_len
@@ -82,11 +82,9 @@ def assert_valid_split(segments: list[Segment], limit: int) -> list[str]:
 
 
 text_alphabet = st.sampled_from(
-    list("abcdđếữọ AB.!?;,:") + [" ", " ", "\n", "\n", "&", "<", ">", '"', "😀", "\u0301", "”"]
+    [*"abcdđếữọ AB.!?;,:", " ", " ", "\n", "\n", "&", "<", ">", '"', "😀", "\u0301", "”"]
 )
-segment_strategy = st.tuples(
-    st.text(alphabet=text_alphabet, max_size=120), st.sampled_from(STACKS)
-)
+segment_strategy = st.tuples(st.text(alphabet=text_alphabet, max_size=120), st.sampled_from(STACKS))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,8 +96,9 @@ def test_every_chunk_is_valid_and_no_text_is_lost(segments: list[Segment], limit
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.text(alphabet=text_alphabet, min_size=200, max_size=900),
-                  st.sampled_from(STACKS)),
+        st.tuples(
+            st.text(alphabet=text_alphabet, min_size=200, max_size=900), st.sampled_from(STACKS)
+        ),
         min_size=5,
         max_size=25,
     )
@@ -169,3 +168,27 @@ def test_impossible_fit_is_an_error() -> None:
 def test_render_reuses_open_tags() -> None:
     segments: list[Segment] = [("a", ("<b>",)), ("b", ("<b>", "<i>")), ("c", ("<b>",))]
     assert to_html(segments) == "<b>a<i>b</i>c</b>"
+
+
+def test_every_real_message_is_valid_telegram_html() -> None:
+    """The shipped explainers, links filled in with the longest allowed username, checked by
+    the strict reader above and by the emulator's Telegram HTML parser."""
+    from pathlib import Path
+
+    from bot.domain.content import load_library
+    from bot.emulator.html import parse_html
+
+    library = load_library(Path(__file__).resolve().parents[2] / "content")
+    longest = "B" * MAX_BOT_USERNAME
+    count = 0
+    for lang in ("vi", "en"):
+        for explainer in library.explainers(lang):
+            for section in explainer.sections:
+                for raw, html in zip(section.messages, section.messages_for(longest), strict=True):
+                    chars = parse_telegram_html(raw)
+                    assert chars and utf16_len(html) <= MESSAGE_LIMIT
+                    parsed = parse_html(html)
+                    assert parsed.text == "".join(char for char, _ in chars)
+                    assert utf16_len(parsed.text) <= MESSAGE_LIMIT
+                    count += 1
+    assert count >= 60

@@ -1,0 +1,199 @@
+"""Search: folding, the reference queries, typos, glued words, snippets, speed."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.domain.content import Library, load_library
+from bot.domain.content_model import Explainer
+from bot.domain.search import SNIPPET_WIDTH, SearchIndex, document_variants
+from bot.domain.text import compact, fold, fold_aligned, tokens
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return load_library(CONTENT)
+
+
+def top(library: Library, query: str, lang: str = "vi") -> str | None:
+    hits = library.search(query, lang)
+    return hits[0].explainer.id if hits else None
+
+
+# --- folding ---------------------------------------------------------------------------
+
+
+def test_fold_removes_marks_and_punctuation() -> None:
+    assert fold("Chỉ thị 48-CT/TW") == "chi thi 48 ct tw"
+    assert fold("ĐẢM BẢO An Ninh, Trật Tự!") == "dam bao an ninh trat tu"
+    assert fold("Nghị định 06/2013/NĐ-CP") == "nghi dinh 6 2013 nd cp"
+    assert fold("  …  ") == ""
+
+
+def test_fold_is_the_same_for_nfc_and_nfd() -> None:
+    text = "Phòng cháy, chữa cháy và cứu nạn, cứu hộ"
+    assert fold(unicodedata.normalize("NFD", text)) == fold(text)
+    assert tokens(unicodedata.normalize("NFD", "Tối mật")) == ["toi", "mat"]
+
+
+def test_letters_and_digits_are_cut_apart() -> None:
+    assert tokens("chithi48") == ["chithi", "48"]
+    assert compact("Chỉ thị 48") == "chithi48"
+    assert tokens("V28 ct07") == ["v", "28", "ct", "7"]
+
+
+def test_fold_aligned_keeps_positions() -> None:
+    text = "Đường dây “nóng” 113"
+    folded = fold_aligned(text)
+    assert len(folded) == len(text)
+    assert folded == "duong day  nong  113"
+
+
+def test_document_variants() -> None:
+    variants = document_variants("48-CT/TW")
+    assert {"48 ct tw", "ct 48", "chi thi 48", "chi thi so 48", "directive 48"} <= set(variants)
+    assert "nghi dinh 6 2013" in document_variants("06/2013/NĐ-CP")
+    assert "thong tu 124" in document_variants("124/2021/TT-BCA")
+    assert "quyet dinh 521" in document_variants("521/QĐ-TTg")
+    assert document_variants("abc") == ["abc"]
+
+
+# --- ranking ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("chi thi 48", "ct-48-tw"),
+        ("Chỉ thị 48-CT/TW", "ct-48-tw"),
+        ("chithi48", "ct-48-tw"),
+        ("nghi dinh bao ve co quan", "nd-06-2013"),
+        ("ngay hoi 19/8", "qd-521-ttg"),
+        ("thong tu 124", "tt-124-2021"),
+        ("lua dao qua mang", "lua-dao-tin-gia"),
+        ("bi mat nha nuoc", "bao-ve-bi-mat-nha-nuoc"),
+        ("114", "so-dien-thoai-khan-cap"),
+    ],
+)
+def test_reference_queries_rank_the_right_explainer_first(
+    library: Library, query: str, expected: str
+) -> None:
+    assert top(library, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("CHỈ THỊ 07", "chi-thi-07"),
+        ("chi thi 7", "chi-thi-07"),
+        ("nghị quyết 28", "nq-28-tw"),
+        ("thong tu 23", "tt-23-2012"),
+        ("thongtu124", "tt-124-2021"),
+        ("luadaoquamang", "lua-dao-tin-gia"),
+        ("lua dao qua mnag", "lua-dao-tin-gia"),
+        ("bi mat nha nuco", "bao-ve-bi-mat-nha-nuoc"),
+        ("phong chay chua chay", "phong-chay-chua-chay"),
+        ("113", "so-dien-thoai-khan-cap"),
+        ("tu phong tu quan", "chi-thi-07"),
+        ("ban dai dien cha me hoc sinh", "tt-124-2021"),
+    ],
+)
+def test_other_ways_of_asking(library: Library, query: str, expected: str) -> None:
+    assert top(library, query) == expected
+
+
+def test_english_readers_get_english_first(library: Library) -> None:
+    hits = library.search("circular 124", lang="en")
+    assert hits[0].explainer.id == "tt-124-2021" and hits[0].explainer.lang == "en"
+    fallback = library.search("chi thi 48", lang="en")[0]
+    assert fallback.explainer.id == "ct-48-tw" and fallback.explainer.lang == "vi"
+    assert top(library, "directive 07", "en") == "chi-thi-07"
+
+
+def test_hits_are_well_formed(library: Library) -> None:
+    for query in ("an ninh", "chi thi", "bảo vệ", "mang xa hoi", "19/8", "tuyet mat"):
+        hits = library.search(query, limit=4)
+        assert 0 < len(hits) <= 4
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert len({h.explainer.id for h in hits}) == len(hits)
+        for hit in hits:
+            assert 0 < hit.score <= 100
+            assert 0 < len(hit.snippet) <= SNIPPET_WIDTH
+            assert "\n" not in hit.snippet
+            assert "<b>" not in hit.snippet and "&amp;" not in hit.snippet  # plain text
+            if hit.section_index is not None:
+                assert hit.explainer.sections[hit.section_index].index == hit.section_index
+
+
+def test_the_snippet_shows_the_match(library: Library) -> None:
+    hit = library.search("doanh nghiệp nhỏ")[0]
+    assert hit.explainer.id == "tt-124-2021" and hit.section_index == 1
+    assert "doanh nghiệp nhỏ" in hit.snippet
+    typo = library.search("lua dao qua mnag")[0]
+    assert "Lừa đảo qua mạng" in typo.snippet
+
+
+def test_nothing_found(library: Library) -> None:
+    assert library.search("") == []
+    assert library.search("   ?!  ") == []
+    assert library.search("xyzzy qwrtp") == []
+    assert library.search("chi thi 48", limit=0) == []
+    assert SearchIndex([]).search("chi thi") == []
+
+
+# --- speed -----------------------------------------------------------------------------
+
+
+def big_corpus(library: Library, sections: int) -> list[Explainer]:
+    base = library.explainers("vi")
+    corpus: list[Explainer] = []
+    total = copy = 0
+    while total < sections:
+        for explainer in base:
+            parts = explainer.sections[: sections - total]
+            if not parts:
+                break
+            parts = tuple(replace(s, text=f"Đơn vị số {copy}. {s.text}") for s in parts)
+            corpus.append(replace(explainer, id=f"{explainer.id}-{copy}", sections=parts))
+            total += len(parts)
+        copy += 1
+    return corpus
+
+
+def test_queries_are_fast_on_two_thousand_sections(library: Library) -> None:
+    corpus = big_corpus(library, 2000)
+    assert sum(len(e.sections) for e in corpus) == 2000
+    index = SearchIndex(corpus)
+    queries = [
+        "chi thi 48",
+        "Chỉ thị 48-CT/TW",
+        "chithi48",
+        "nghi dinh bao ve co quan",
+        "ngay hoi 19/8",
+        "thong tu 124",
+        "lua dao qua mang",
+        "bi mat nha nuoc",
+        "114",
+        "phong chay chua chay",
+        "lua dao qua mnag",
+        "an ninh mang",
+        "tu phong tu quan",
+    ] * 20
+    for query in queries[:13]:
+        index.search(query)
+    timings = []
+    for query in queries:
+        started = time.perf_counter()
+        index.search(query)
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    p95 = timings[int(len(timings) * 0.95)]
+    assert p95 < 0.005, f"p95 {p95 * 1000:.2f} ms"
+    assert index.search("chi thi 48")[0].explainer.id.startswith("ct-48-tw")
