@@ -130,6 +130,16 @@ def _ends_sentence(text: str, start: int, position: int) -> bool:
     return text[back] in SENTENCE_ENDS
 
 
+def _fits(segments: list[Segment], limit: int) -> bool:
+    html = to_html(segments)
+    visible = sum(_units(text) for text, _ in segments)
+    return visible <= limit and _units(html) + _placeholder_extra(html) <= limit
+
+
+def _placeholder_extra(html: str) -> int:
+    return html.count(BOT_USERNAME_PLACEHOLDER) * _PLACEHOLDER_EXTRA
+
+
 def split_segments(segments: list[Segment], limit: int = MESSAGE_LIMIT) -> list[list[Segment]]:
     """The segments cut into chunks that each render within `limit`."""
     source = _Text(segments)
@@ -140,6 +150,10 @@ def split_segments(segments: list[Segment], limit: int = MESSAGE_LIMIT) -> list[
         while start < len(text) and text[start].isspace():
             start += 1
         if start >= len(text):
+            return chunks
+        rest = source.slice(start, len(text.rstrip()))
+        if _fits(rest, limit):  # the common case: all that is left fits in one message
+            chunks.append(rest)
             return chunks
         fit = source.longest_fit(start, limit)
         if fit == start:
