@@ -44,7 +44,7 @@ async def open_lesson(
         .values(values)
         .on_conflict_do_nothing(index_elements=["user_id", "explainer_id"])
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)
     await session.commit()
 
 

@@ -64,7 +64,7 @@ async def record(
     statement = (
         insert(ParticipationEvent).values(rows).on_conflict_do_nothing(index_elements=["key"])
     )
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    result = await session.exec(statement)
     return int(result.rowcount or 0)
 
 

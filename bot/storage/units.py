@@ -28,7 +28,7 @@ async def take_invite_use(session: AsyncSession, invite: InviteCode) -> bool:
         .where(col(InviteCode.id) == invite.id, col(InviteCode.uses_left) > 0)
         .values(uses_left=InviteCode.uses_left - 1)  # type: ignore[operator]
     )
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    result = await session.exec(statement)
     return bool(result.rowcount)
 
 
@@ -60,4 +60,4 @@ async def end_memberships(session: AsyncSession, *, user_id: int, at: datetime) 
         .where(col(Membership.user_id) == user_id, col(Membership.until).is_(None))
         .values(until=at)
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)
