@@ -131,6 +131,7 @@ def _mount(module: str, name: str) -> None:
 for _module, _name in (
     ("bot.cli.i18n", "i18n"),
     ("bot.cli.quizzes", "quizzes"),
+    ("bot.cli.content", "content"),
 ):
     _mount(_module, _name)
 
