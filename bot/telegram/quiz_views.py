@@ -35,6 +35,8 @@ def _short(text: str, limit: int = SHORT_QUESTION) -> str:
 def duration_text(span: timedelta) -> str:
     total = max(0, round(span.total_seconds()))
     minutes, seconds = divmod(total, 60)
+    if minutes and not seconds:
+        return _("{minutes} min").format(minutes=minutes)
     if minutes:
         return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=seconds)
     return _("{seconds} s").format(seconds=seconds)
@@ -64,14 +66,14 @@ def bank_menu(
             )
         )
         builder.button(
-            text=_("▶ Continue: {title}").format(title=running.bank.title)[:64],
+            text=_("▶ Continue: {title}").format(title=running.bank.title),
             callback_data=QuizMenuCb(act="cont"),
         )
     for bank in banks:
         builder.button(
             text=_("{title} ({count} questions)").format(
                 title=bank.title, count=bank.questions_per_attempt
-            )[:64],
+            ),
             callback_data=QuizMenuCb(act="go", bank=key_of(bank.id)),
         )
     builder.adjust(1)
@@ -86,7 +88,7 @@ def group_menu(banks: list[Bank], *, unknown: str | None = None) -> Rendered:
     builder = InlineKeyboardBuilder()
     for bank in banks:
         data = QuizMenuCb(act="go", bank=key_of(bank.id))
-        builder.button(text=bank.title[:64], callback_data=data)
+        builder.button(text=bank.title, callback_data=data)
     builder.adjust(1)
     return "\n".join(lines), builder.as_markup()
 
@@ -265,7 +267,7 @@ def results_view(results: Results, zone: tzinfo) -> Rendered:
             )
             parts.extend(f"   – {escape(_short(q.text, 80))}" for q in topic.questions[:3])
             builder.button(
-                text=_("🔁 Review: {title}").format(title=topic.bank.title)[:64],
+                text=_("🔁 Review: {title}").format(title=topic.bank.title),
                 callback_data=QuizMenuCb(act="new", bank=key_of(topic.bank.id)),
             )
     if results.scheduled and results.next_due is not None:
