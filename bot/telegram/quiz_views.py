@@ -167,7 +167,8 @@ def feedback_text(feedback: Feedback, bot_username: str) -> str:
     lines = [head, f"<i>{escape(feedback.question.explanation)}</i>"]
     if bot_username:
         link = doc_deep_link(bot_username, feedback.question.learn_more)
-        lines.append(f'📖 <a href="{escape(link)}">{escape(_("Learn more"))}</a>')
+        label = _("Learn more")
+        lines.append(f'📖 <a href="{escape(link)}">{escape(label)}</a>')
     return "\n".join(lines)
 
 
