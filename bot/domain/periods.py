@@ -2,12 +2,14 @@
 
 The assessment year follows Thông tư 124/2021/TT-BCA: agencies, enterprises and education
 establishments are assessed on the period 16/11 to 15/11. Dates are local calendar days (the
-bot's time zone); a period includes both its first and its last day.
+bot's time zone); a period includes both its first and its last day. Days are also handled
+as date ordinals, and sets of days as bitmaps (`days_to_bits`, `window`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -225,3 +227,28 @@ def breakdown(period: Period) -> list[Bucket]:
 
 def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+# Day bitmaps: bit i stands for the day `first_day + i` (date ordinals), stored little-endian.
+
+
+def days_to_bits(days: Iterable[int], first_day: int) -> bytes:
+    value = 0
+    for day in days:
+        value |= 1 << (day - first_day)
+    return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "little")
+
+
+def merge_bits(bits: bytes, bits_first: int, days: Iterable[int], first_day: int) -> bytes:
+    """Stored bits (starting at `bits_first`) plus more days, re-based on `first_day`."""
+    value = int.from_bytes(bits, "little") << (bits_first - first_day)
+    for day in days:
+        value |= 1 << (day - first_day)
+    return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "little")
+
+
+def window(value: int, first_day: int, low: int, high: int) -> int:
+    """The bits of days low..high (inclusive), shifted so that bit 0 is `low`."""
+    shift = low - first_day
+    shifted = value >> shift if shift >= 0 else value << -shift
+    return shifted & ((1 << (high - low + 1)) - 1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 CORE_EXPLAINERS: tuple[str, ...] = ("chi-thi-07",)
 CORE_QUIZ_BANK = "chi-thi-07"
@@ -84,7 +85,7 @@ def checked_thresholds(thresholds: Sequence[int]) -> tuple[int, ...]:
         not values
         or len(values) >= len(TIER_LETTERS)
         or any(not 0 <= t <= 100 for t in values)
-        or any(a <= b for a, b in zip(values, values[1:], strict=False))
+        or any(a <= b for a, b in pairwise(values))
     ):
         return DEFAULT_THRESHOLDS
     return values

@@ -1,0 +1,1 @@
+"""Unit reports as files: the report model, a trend chart (PNG), XLSX, CSV and JSON."""

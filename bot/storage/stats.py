@@ -1,0 +1,615 @@
+"""Keeping the ledger rollups exact, and the queries unit reports run on them.
+
+`refresh` folds ledger rows above the high-water mark (`stats_state.last_event_id`) into the
+rollups; reports call it first, so they always see every committed event. Only rows whose
+writers have finished are folded: PostgreSQL briefly takes a SHARE lock on the ledger to learn
+the highest committed id, and SQLite has one writer at a time. Refreshes are serialised on the
+state row. If ledger rows are ever deleted (a retention purge), call `rebuild`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.periods import days_to_bits, local_day, merge_bits
+from bot.domain.scorecard import CORE_QUIZ_BANK, quiz_outcome
+from bot.storage.clock import utcnow
+from bot.storage.ledger import EventKind
+from bot.storage.models import Membership, ParticipationEvent, User
+from bot.storage.models_stats import (
+    StatsFirstRead,
+    StatsSetDay,
+    StatsState,
+    StatsUnitSet,
+    StatsUserActivity,
+    StatsUserDay,
+)
+
+COUNTERS = (
+    "events",
+    "lesson_reads",
+    "quiz_started",
+    "quiz_finished",
+    "quiz_passed",
+    "score_sum",
+    "reminder_acks",
+    "broadcast_acks",
+)
+EVENTS, READS, STARTED, FINISHED, PASSED, SCORE, REMINDERS, BROADCASTS = range(len(COUNTERS))
+KIND_COUNTER = {
+    EventKind.LESSON_READ: READS,
+    EventKind.QUIZ_STARTED: STARTED,
+    EventKind.QUIZ_FINISHED: FINISHED,
+    EventKind.REMINDER_ACK: REMINDERS,
+    EventKind.BROADCAST_ACK: BROADCASTS,
+}
+# Rows of one `ledger.record` call are inserted by one statement, so their ids lie together;
+# a group is closed once the scan is this far past its first row.
+GROUP_WINDOW = 1000
+CHUNK_ROWS = 20_000
+FLUSH_KEYS = 300_000
+IN_CHUNK = 5_000
+STATE_ID = 1
+
+Progress = Callable[[int, int], None]
+
+
+def is_activity(kind: str) -> bool:
+    """Every event counts as activity except what the bot did alone (a delivery)."""
+    return not kind.endswith("_delivered")
+
+
+EVENTS_TABLE = ParticipationEvent.__table__  # type: ignore[attr-defined]
+STATE_ROW = StatsState.__table__.c.id == STATE_ID  # type: ignore[attr-defined]
+
+
+def _insert(connection: AsyncConnection) -> Any:
+    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+
+
+@dataclass
+class _Group:
+    first_id: int
+    user_id: int
+    kind: str
+    ref: str | None
+    value: float | None
+    at: datetime
+    units: set[int]
+
+
+class _Fold:
+    """Accumulates logical events until they are written."""
+
+    def __init__(self, zone: ZoneInfo, pass_marks: Mapping[str, int]) -> None:
+        self.zone = zone
+        self.pass_marks = pass_marks
+        self.set_days: dict[tuple[int, int], list[float]] = {}
+        self.user_days: dict[tuple[int, int, int], list[float]] = {}
+        self.activity: dict[tuple[int, int], tuple[set[int], set[int], set[int]]] = {}
+        self.reads: dict[tuple[int, int, str], int] = {}
+
+    def add(self, set_id: int, group: _Group) -> None:
+        day = local_day(group.at, self.zone).toordinal()
+        delta = [0.0] * len(COUNTERS)
+        delta[EVENTS] = 1
+        counter = KIND_COUNTER.get(group.kind)
+        if counter is not None:
+            delta[counter] = 1
+        passed_core = False
+        if group.kind == EventKind.QUIZ_FINISHED:
+            bank, passed = quiz_outcome(group.ref, group.value, self.pass_marks)
+            delta[PASSED] = 1 if passed else 0
+            delta[SCORE] = float(group.value or 0.0)
+            passed_core = passed and bank == CORE_QUIZ_BANK
+        _accumulate(self.set_days, (set_id, day), delta)
+        _accumulate(self.user_days, (set_id, group.user_id, day), delta)
+        if is_activity(group.kind):
+            marks = self.activity.setdefault((set_id, group.user_id), (set(), set(), set()))
+            marks[0].add(day)
+            if group.kind == EventKind.REMINDER_ACK:
+                marks[1].add(day)
+            if passed_core:
+                marks[2].add(day)
+        if group.kind == EventKind.LESSON_READ and group.ref:
+            read = (set_id, group.user_id, group.ref)
+            self.reads[read] = min(day, self.reads.get(read, day))
+
+    @property
+    def size(self) -> int:
+        return len(self.user_days) + len(self.activity)
+
+
+def _accumulate(table: dict[Any, list[float]], key: Any, delta: list[float]) -> None:
+    totals = table.get(key)
+    if totals is None:
+        table[key] = delta.copy()
+        return
+    for index, amount in enumerate(delta):
+        totals[index] += amount
+
+
+async def refresh(
+    session: AsyncSession,
+    *,
+    zone: ZoneInfo,
+    pass_marks: Mapping[str, int],
+    progress: Progress | None = None,
+) -> int:
+    """Fold new ledger rows into the rollups and commit; returns the rows folded."""
+    await _ensure_state(session)
+    connection = await session.connection()
+    last = await _last_folded(connection)
+    top = await _max_event_id(connection)
+    if top <= last:
+        await session.commit()  # ends the read; a rollback would expire the caller's objects
+        return 0
+    if connection.dialect.name == "postgresql":
+        top = await _committed_top(connection)
+        last = await _last_folded(connection, lock=True)
+    else:
+        # Writing first takes SQLite's write lock: no ledger row can appear under us now.
+        await connection.execute(update(StatsState).where(STATE_ROW).values(refreshed_at=utcnow()))
+        last = await _last_folded(connection)
+        top = await _max_event_id(connection)
+    if top <= last:
+        await session.commit()
+        return 0
+    folded = await _fold_range(connection, last, top, zone, pass_marks, progress)
+    await connection.execute(
+        update(StatsState).where(STATE_ROW).values(last_event_id=top, refreshed_at=utcnow())
+    )
+    await session.commit()
+    return folded
+
+
+async def rebuild(
+    session: AsyncSession,
+    *,
+    zone: ZoneInfo,
+    pass_marks: Mapping[str, int],
+    progress: Progress | None = None,
+) -> int:
+    """Empty the rollups and fold the whole ledger again."""
+    await _ensure_state(session)
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await _last_folded(connection, lock=True)
+    for model in (StatsFirstRead, StatsUserActivity, StatsUserDay, StatsSetDay, StatsUnitSet):
+        await connection.execute(delete(model))
+    await connection.execute(update(StatsState).where(STATE_ROW).values(last_event_id=0))
+    await session.commit()
+    return await refresh(session, zone=zone, pass_marks=pass_marks, progress=progress)
+
+
+async def _ensure_state(session: AsyncSession) -> None:
+    connection = await session.connection()
+    statement = (
+        _insert(connection)(StatsState)
+        .values(id=STATE_ID, last_event_id=0)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    await connection.execute(statement)
+    await session.commit()
+
+
+async def _last_folded(connection: AsyncConnection, *, lock: bool = False) -> int:
+    statement = select(StatsState.last_event_id).where(STATE_ROW)  # type: ignore[call-overload]
+    if lock:
+        statement = statement.with_for_update()
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def _max_event_id(connection: AsyncConnection) -> int:
+    return int((await connection.execute(select(func.max(EVENTS_TABLE.c.id)))).scalar() or 0)
+
+
+async def _committed_top(connection: AsyncConnection) -> int:
+    """The highest ledger id once every writer that may hold a lower one has finished.
+
+    A SHARE lock waits for open writing transactions and is released at once, on a
+    connection of its own, so ledger writers are held up only for that moment.
+    """
+    engine: AsyncEngine = connection.engine
+    async with engine.connect() as other, other.begin():
+        await other.execute(text("LOCK TABLE participation_events IN SHARE MODE"))
+        return await _max_event_id(other)
+
+
+async def _fold_range(
+    connection: AsyncConnection,
+    last: int,
+    top: int,
+    zone: ZoneInfo,
+    pass_marks: Mapping[str, int],
+    progress: Progress | None,
+) -> int:
+    sets = await _unit_sets(connection)
+    set_ids = {",".join(map(str, units)): set_id for set_id, units in sets.items()}
+    fold = _Fold(zone, pass_marks)
+    open_groups: OrderedDict[tuple[int, datetime, str], _Group] = OrderedDict()
+    cursor, folded = last, 0
+    table = EVENTS_TABLE
+    columns = [
+        table.c[name] for name in ("id", "user_id", "unit_id", "kind", "ref", "value", "at", "key")
+    ]
+    while cursor < top:
+        statement = (
+            select(*columns)
+            .where(table.c.id > cursor, table.c.id <= top)
+            .order_by(table.c.id)
+            .limit(CHUNK_ROWS)
+        )
+        rows = (await connection.execute(statement)).all()
+        if not rows:
+            break
+        for row_id, user_id, unit_id, kind, ref, value, at, key in rows:
+            suffix = f":{unit_id}"
+            base = key[: -len(suffix)] if key.endswith(suffix) else key
+            identity = (user_id, at, base)
+            group = open_groups.get(identity)
+            if group is None:
+                open_groups[identity] = _Group(row_id, user_id, kind, ref, value, at, {unit_id})
+            else:
+                group.units.add(unit_id)
+        cursor = int(rows[-1][0])
+        folded += len(rows)
+        while open_groups:
+            identity, group = next(iter(open_groups.items()))
+            if group.first_id > cursor - GROUP_WINDOW:
+                break
+            del open_groups[identity]
+            fold.add(await _set_id(connection, set_ids, group.units), group)
+        if fold.size > FLUSH_KEYS:
+            await _write(connection, fold)
+            fold = _Fold(zone, pass_marks)
+        if progress is not None:
+            progress(cursor - last, top - last)
+    for group in open_groups.values():
+        fold.add(await _set_id(connection, set_ids, group.units), group)
+    await _write(connection, fold)
+    return folded
+
+
+async def _set_id(connection: AsyncConnection, known: dict[str, int], units: Iterable[int]) -> int:
+    name = ",".join(map(str, sorted(units)))
+    set_id = known.get(name)
+    if set_id is None:
+        table = StatsUnitSet.__table__  # type: ignore[attr-defined]
+        statement = table.insert().values(units=name).returning(table.c.id)
+        set_id = known[name] = int((await connection.execute(statement)).scalar_one())
+    return set_id
+
+
+async def _write(connection: AsyncConnection, fold: _Fold) -> None:
+    insert = _insert(connection)
+    days: list[tuple[Any, tuple[str, ...], dict[Any, list[float]]]] = [
+        (StatsSetDay.__table__, ("set_id", "day"), fold.set_days),  # type: ignore[attr-defined]
+        (StatsUserDay.__table__, ("set_id", "user_id", "day"), fold.user_days),  # type: ignore[attr-defined]
+    ]
+    for table, keys, data in days:
+        if not data:
+            continue
+        statement = insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
+        )
+        rows: list[dict[str, Any]] = [
+            {**dict(zip(keys, key, strict=True)), **_counter_values(totals)}
+            for key, totals in data.items()
+        ]
+        await _execute_many(connection, statement, rows)
+    await _write_activity(connection, fold)
+    if fold.reads:
+        table = StatsFirstRead.__table__  # type: ignore[attr-defined]
+        statement = insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["set_id", "user_id", "explainer"],
+            set_={
+                "day": case(
+                    (statement.excluded.day < table.c.day, statement.excluded.day),
+                    else_=table.c.day,
+                )
+            },
+        )
+        reads: list[dict[str, Any]] = [
+            {"set_id": s, "user_id": u, "explainer": e, "day": d}
+            for (s, u, e), d in fold.reads.items()
+        ]
+        await _execute_many(connection, statement, reads)
+
+
+async def _execute_many(
+    connection: AsyncConnection, statement: Any, rows: Sequence[dict[str, Any]]
+) -> None:
+    for start in range(0, len(rows), 10_000):
+        await connection.execute(statement, list(rows[start : start + 10_000]))
+
+
+def _counter_values(totals: Sequence[float]) -> dict[str, float | int]:
+    return {
+        name: (float(value) if name == "score_sum" else int(value))
+        for name, value in zip(COUNTERS, totals, strict=True)
+    }
+
+
+ACTIVITY_BITS = ("active", "reminded", "core_passed")
+
+
+async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
+    if not fold.activity:
+        return
+    table = StatsUserActivity.__table__  # type: ignore[attr-defined]
+    existing: dict[tuple[int, int], tuple[Any, ...]] = {}
+    if (await connection.execute(select(table.c.set_id).limit(1))).first() is not None:
+        users = sorted({user for _, user in fold.activity})
+        columns = [
+            table.c.set_id,
+            table.c.user_id,
+            table.c.first_day,
+            *[table.c[name] for name in ACTIVITY_BITS],
+        ]
+        for start in range(0, len(users), IN_CHUNK):
+            statement = select(*columns).where(table.c.user_id.in_(users[start : start + IN_CHUNK]))
+            for set_id, user_id, *stored in (await connection.execute(statement)).all():
+                existing[(set_id, user_id)] = tuple(stored)
+    rows = []
+    for key, marks in fold.activity.items():
+        old = existing.get(key)
+        if old is None:
+            first = min(marks[0])
+            encoded = [days_to_bits(days, first) for days in marks]
+        else:
+            first = min(old[0], min(marks[0]))
+            encoded = [
+                merge_bits(bits, old[0], days, first)
+                for bits, days in zip(old[1:], marks, strict=True)
+            ]
+        rows.append(
+            {
+                "set_id": key[0],
+                "user_id": key[1],
+                "first_day": first,
+                **dict(zip(ACTIVITY_BITS, encoded, strict=True)),
+            }
+        )
+    statement = _insert(connection)(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["set_id", "user_id"],
+        set_={name: statement.excluded[name] for name in ("first_day", *ACTIVITY_BITS)},
+    )
+    await _execute_many(connection, statement, rows)
+
+
+# --- reads for reports -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    set_id: int
+    user_id: int
+    first_day: int
+    active: bytes
+    reminded: bytes
+    core_passed: bytes
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    unit_id: int
+    user_id: int
+    role: str
+    since: datetime
+    until: datetime | None
+    consented: bool
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    public_name: bool
+    consented: bool
+
+
+async def _unit_sets(connection: AsyncConnection) -> dict[int, tuple[int, ...]]:
+    table = StatsUnitSet.__table__  # type: ignore[attr-defined]
+    rows = (await connection.execute(select(table.c.id, table.c.units))).all()
+    return {int(i): tuple(int(u) for u in units.split(",") if u) for i, units in rows}
+
+
+async def unit_sets(session: AsyncSession) -> dict[int, tuple[int, ...]]:
+    """Every unit set: id → the units one logical event was logged to."""
+    return await _unit_sets(await session.connection())
+
+
+def _in_chunks(ids: Sequence[int] | None) -> list[Sequence[int] | None]:
+    if ids is None:
+        return [None]
+    return [ids[start : start + IN_CHUNK] for start in range(0, len(ids), IN_CHUNK)]
+
+
+async def set_totals(
+    session: AsyncSession,
+    set_ids: Sequence[int] | None,
+    windows: Sequence[tuple[int, int]],
+) -> dict[tuple[int, int], list[float]]:
+    """Counter sums per (set, window index); windows are (first day, last day), disjoint.
+
+    `set_ids` None means every set.
+    """
+    if not windows:
+        return {}
+    connection = await session.connection()
+    table = StatsSetDay.__table__  # type: ignore[attr-defined]
+    window = case(
+        *[(table.c.day.between(first, last), index) for index, (first, last) in enumerate(windows)],
+        else_=-1,
+    ).label("window")
+    low = min(first for first, _ in windows)
+    high = max(last for _, last in windows)
+    result: dict[tuple[int, int], list[float]] = {}
+    for chunk in _in_chunks(set_ids):
+        statement = (
+            select(table.c.set_id, window, *[func.sum(table.c[name]) for name in COUNTERS])
+            .where(table.c.day.between(low, high))
+            .group_by(table.c.set_id, window)
+        )
+        if chunk is not None:
+            statement = statement.where(table.c.set_id.in_(chunk))
+        for set_id, index, *sums in (await connection.execute(statement)).all():
+            if index >= 0:
+                result[(int(set_id), int(index))] = [float(s or 0) for s in sums]
+    return result
+
+
+async def user_totals(
+    session: AsyncSession, set_ids: Sequence[int] | None, first_day: int, last_day: int
+) -> list[tuple[int, int, list[float]]]:
+    """Counter sums per (set, person) over a range of days."""
+    connection = await session.connection()
+    table = StatsUserDay.__table__  # type: ignore[attr-defined]
+    result: list[tuple[int, int, list[float]]] = []
+    for chunk in _in_chunks(set_ids):
+        statement = (
+            select(table.c.set_id, table.c.user_id, *[func.sum(table.c[n]) for n in COUNTERS])
+            .where(table.c.day.between(first_day, last_day))
+            .group_by(table.c.set_id, table.c.user_id)
+        )
+        if chunk is not None:
+            statement = statement.where(table.c.set_id.in_(chunk))
+        for set_id, user_id, *sums in (await connection.execute(statement)).all():
+            result.append((int(set_id), int(user_id), [float(s or 0) for s in sums]))
+    return result
+
+
+async def activity(session: AsyncSession, set_ids: Sequence[int] | None) -> list[ActivityRow]:
+    connection = await session.connection()
+    table = StatsUserActivity.__table__  # type: ignore[attr-defined]
+    columns = [
+        table.c.set_id,
+        table.c.user_id,
+        table.c.first_day,
+        *[table.c[name] for name in ACTIVITY_BITS],
+    ]
+    rows: list[ActivityRow] = []
+    for chunk in _in_chunks(set_ids):
+        statement = select(*columns)
+        if chunk is not None:
+            statement = statement.where(table.c.set_id.in_(chunk))
+        rows.extend(ActivityRow(*row) for row in (await connection.execute(statement)).all())
+    return rows
+
+
+async def first_reads(
+    session: AsyncSession,
+    set_ids: Sequence[int] | None,
+    explainers: Sequence[str],
+    until_day: int,
+) -> list[tuple[int, int, str, int]]:
+    """(set, person, explainer, first day) of reads of the given explainers up to a day."""
+    connection = await session.connection()
+    table = StatsFirstRead.__table__  # type: ignore[attr-defined]
+    columns = (table.c.set_id, table.c.user_id, table.c.explainer, table.c.day)
+    rows: list[tuple[int, int, str, int]] = []
+    for chunk in _in_chunks(set_ids):
+        statement = select(*columns).where(
+            table.c.explainer.in_(list(explainers)), table.c.day <= until_day
+        )
+        if chunk is not None:
+            statement = statement.where(table.c.set_id.in_(chunk))
+        rows.extend(
+            (int(s), int(u), str(e), int(d)) for s, u, e, d in await connection.execute(statement)
+        )
+    return rows
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+async def members(
+    session: AsyncSession,
+    unit_ids: Sequence[int] | None,
+    start: datetime,
+    end: datetime,
+) -> list[MemberRow]:
+    """Memberships that overlap [start, end), with whether the person has consented."""
+    connection = await session.connection()
+    member = Membership.__table__  # type: ignore[attr-defined]
+    user = User.__table__  # type: ignore[attr-defined]
+    consented = case(((user.c.consent_at.is_not(None)) & (user.c.erased_at.is_(None)), 1), else_=0)
+    rows: list[MemberRow] = []
+    for chunk in _in_chunks(unit_ids):
+        statement = (
+            select(
+                member.c.unit_id,
+                member.c.user_id,
+                member.c.role,
+                member.c.since,
+                member.c.until,
+                consented,
+            )
+            .select_from(member.outerjoin(user, user.c.id == member.c.user_id))
+            .where(
+                member.c.since < end,
+                member.c.until.is_(None) | (member.c.until >= start),
+            )
+        )
+        if chunk is not None:
+            statement = statement.where(member.c.unit_id.in_(chunk))
+        for unit_id, user_id, role, since, until, ok in await connection.execute(statement):
+            rows.append(
+                MemberRow(
+                    int(unit_id),
+                    int(user_id),
+                    str(role),
+                    _aware(since),
+                    _aware(until) if until is not None else None,
+                    bool(ok),
+                )
+            )
+    return rows
+
+
+async def people(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Person]:
+    connection = await session.connection()
+    user = User.__table__  # type: ignore[attr-defined]
+    ids = sorted(set(user_ids))
+    found: dict[int, Person] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        statement = select(
+            user.c.id,
+            user.c.first_name,
+            user.c.last_name,
+            user.c.username,
+            user.c.public_name,
+            user.c.consent_at,
+            user.c.erased_at,
+        ).where(user.c.id.in_(ids[start : start + IN_CHUNK]))
+        for (
+            user_id,
+            first,
+            last,
+            username,
+            public,
+            consent_at,
+            erased_at,
+        ) in await connection.execute(statement):
+            ok = consent_at is not None and erased_at is None
+            found[int(user_id)] = Person(int(user_id), first, last, username, bool(public), ok)
+    return found
