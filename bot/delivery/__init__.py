@@ -1,0 +1,39 @@
+"""Bulk delivery: a durable outbox and a rate-limited sender, shared by broadcasts, reminders
+and reports.
+
+Enqueue (in the caller's transaction; nothing is sent before the commit):
+
+    from bot.delivery import outbox
+    from bot.delivery.render import Button, Payload
+
+    content_id = await outbox.add_content(
+        session, source_kind="reminder", source_id=reminder.id,
+        payload=Payload("<b>Nhắc lịch</b> …", buttons=((Button("✅", callback="rm1:…"),),)),
+        language="vi",                   # one content per language; "" is the fallback
+        ledger_kind="reminder_delivered",  # optional: logged per unit on success
+    )
+    await outbox.enqueue(
+        session, source_kind="reminder", source_id=reminder.id,
+        recipients=[outbox.Recipient(chat_id=u.id, user_id=u.id, language=u.language,
+                                     unit_ids=(unit.id,))],
+        contents={"vi": content_id},
+        not_before=due_at,               # optional: the sender waits until then
+    )
+    await session.commit()
+    sender.wake()                        # optional: claim now instead of within a second
+
+A chat gets one message per (source_kind, source_id): enqueueing again is harmless.
+
+Send: the running bot owns one `Sender` (started and stopped with the dispatcher, reachable
+as `dispatcher["sender"]`). Elsewhere:
+
+    sender = Sender.from_settings(bot, sessionmaker, settings)
+    sender.start(); …; await sender.stop()
+
+Read back: `outbox.counts(...)`, `outbox.unsettled(...)`, `outbox.rows_of(...)`,
+`outbox.cancel(...)` (pending rows only).
+
+Guarantees: one row is never sent by two senders; a restart resumes where it stopped; a send
+in flight when a sender died is marked `uncertain` and never repeated (at most
+`concurrency` rows per dead sender).
+"""

@@ -1,0 +1,375 @@
+"""The outbox and the sender against the Bot API emulator, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from aiogram import Bot
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery import outbox
+from bot.delivery.limiter import Limiter
+from bot.delivery.outbox import Recipient
+from bot.delivery.render import Button, Payload
+from bot.delivery.sender import Sender, SenderOptions
+from bot.emulator import Emulator, RateLimits
+from bot.settings import Settings
+from bot.storage import ledger
+from bot.storage.clock import utcnow
+from bot.storage.models import Unit, User
+from bot.telegram.dispatcher import create_bot
+
+TOKEN = "100000002:delivery-test-token-00000000000000"
+FIRST_USER = 700_000
+SOURCE = "broadcast"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emulator = Emulator(bot_username="canhgiac_test_bot", check_results=True)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+    assert [str(v) for v in emulator.violations] == []
+
+
+@pytest.fixture
+async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
+    settings = Settings(  # type: ignore[call-arg]
+        bot_token=SecretStr(TOKEN), telegram_api_base=emulator.base_url, _env_file=None
+    )
+    bot = create_bot(settings)
+    yield bot
+    await bot.session.close()
+
+
+async def seed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    emulator: Emulator,
+    count: int,
+    *,
+    source_id: int = 1,
+    first: int = FIRST_USER,
+    payload: Payload | None = None,
+) -> list[int]:
+    """`count` consented users, one unit, and one pending delivery to each."""
+    users = list(range(first, first + count))
+    async with sessionmaker() as session:
+        unit = Unit(code=f"U{source_id}-{first}", name="Đơn vị")
+        session.add(unit)
+        for user_id in users:
+            if await session.get(User, user_id) is None:
+                session.add(User(id=user_id, consent_at=utcnow(), consent_version=1))
+            emulator.add_user(user_id)
+        await session.flush()
+        assert unit.id is not None
+        content = await outbox.add_content(
+            session,
+            source_kind=SOURCE,
+            source_id=source_id,
+            payload=payload or Payload("<b>Thông báo</b> diễn tập phòng cháy"),
+            ledger_kind=ledger.EventKind.BROADCAST_DELIVERED,
+        )
+        await outbox.enqueue(
+            session,
+            source_kind=SOURCE,
+            source_id=source_id,
+            recipients=[Recipient(u, u, unit_ids=(unit.id,)) for u in users],
+            contents={outbox.ANY_LANGUAGE: content},
+        )
+        await session.commit()
+    return users
+
+
+def make_sender(
+    bot: Bot,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    rate: float = 1000,
+    concurrency: int = 4,
+    **options: float,
+) -> Sender:
+    opts = SenderOptions(concurrency=concurrency, poll_interval=0.05, backoff=0.05, **options)  # type: ignore[arg-type]
+    return Sender(bot, sessionmaker, limiter=Limiter(rate, private_interval=0), options=opts)
+
+
+async def settle(
+    sessionmaker: async_sessionmaker[AsyncSession], source_id: int = 1, within: float = 30
+) -> dict[str, int]:
+    async def done() -> dict[str, int]:
+        while True:
+            async with sessionmaker() as session:
+                if not await outbox.unsettled(session, source_kind=SOURCE, source_id=source_id):
+                    return await outbox.counts(session, source_kind=SOURCE, source_id=source_id)
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(done(), within)
+
+
+def per_chat(emulator: Emulator, users: Sequence[int]) -> dict[int, int]:
+    return {user: len(emulator.messages(user)) for user in users}
+
+
+async def kill(sender: Sender) -> None:
+    """Stop a sender the way SIGKILL would: no bookkeeping after the tasks die."""
+    tasks = [t for t in (sender._feeder, *sender._workers) if t is not None]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    sender._feeder, sender._workers = None, []
+
+
+async def test_enqueue_belongs_to_the_callers_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessionmaker() as session:
+        content = await outbox.add_content(
+            session, source_kind=SOURCE, source_id=9, payload=Payload("x")
+        )
+        await outbox.enqueue(
+            session,
+            source_kind=SOURCE,
+            source_id=9,
+            recipients=[Recipient(1), Recipient(2)],
+            contents={"": content},
+        )
+        await session.rollback()
+    async with sessionmaker() as session:
+        assert (await outbox.counts(session, source_kind=SOURCE, source_id=9))["pending"] == 0
+        content = await outbox.add_content(
+            session, source_kind=SOURCE, source_id=9, payload=Payload("x")
+        )
+        recipients = [Recipient(1), Recipient(2), Recipient(2)]
+        for _ in range(2):
+            await outbox.enqueue(
+                session,
+                source_kind=SOURCE,
+                source_id=9,
+                recipients=recipients,
+                contents={"": content},
+            )
+        await session.commit()
+        assert (await outbox.counts(session, source_kind=SOURCE, source_id=9))["pending"] == 2
+
+
+async def test_concurrent_claims_never_share_a_row(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    await seed(sessionmaker, emulator, 300)
+
+    async def claimer(name: str) -> list[int]:
+        got: list[int] = []
+        while True:
+            async with sessionmaker() as session:
+                rows = await outbox.claim(session, sender_id=name, limit=7, lease=60)
+                await session.commit()
+            if not rows:
+                return got
+            got.extend(row.id for row in rows)
+            await asyncio.sleep(0)
+
+    results = await asyncio.gather(*(claimer(f"s{i}") for i in range(4)))
+    every = [row for rows in results for row in rows]
+    assert len(every) == len(set(every)) == 300
+    assert all(results), "each claimer should have taken some rows"
+
+
+async def test_two_senders_deliver_each_row_once(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    users = await seed(sessionmaker, emulator, 200)
+    emulator.set_latency(1, 5)
+    first, second = (make_sender(bot, sessionmaker, rate=50) for _ in range(2))
+    first.start()
+    second.start()
+    try:
+        counts = await settle(sessionmaker)
+    finally:
+        await first.stop()
+        await second.stop()
+    assert counts["sent"] == 200
+    assert set(per_chat(emulator, users).values()) == {1}
+    assert first.stats.sent > 0 and second.stats.sent > 0
+    assert first.stats.sent + second.stats.sent == 200
+    async with sessionmaker() as session:
+        delivered = await ledger.count(session, kind=ledger.EventKind.BROADCAST_DELIVERED)
+    assert delivered == 200
+
+
+async def test_429_waits_and_sends_again(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    users = await seed(sessionmaker, emulator, 40)
+    emulator.set_rate_limits(RateLimits(global_per_second=10, private_per_second=1))
+    sender = make_sender(bot, sessionmaker, rate=30)  # three times too fast
+    sender.start()
+    try:
+        counts = await settle(sessionmaker)
+    finally:
+        await sender.stop()
+    assert emulator.counters.too_many_requests > 0
+    assert sender.stats.rate_limited == emulator.counters.too_many_requests
+    assert counts["sent"] == 40
+    assert set(per_chat(emulator, users).values()) == {1}
+
+
+async def test_blocked_user_is_marked_unreachable_and_never_retried(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    users = await seed(sessionmaker, emulator, 5)
+    blocked = users[2]
+    emulator.block(blocked)
+    sender = make_sender(bot, sessionmaker)
+    sender.start()
+    try:
+        counts = await settle(sessionmaker)
+    finally:
+        await sender.stop()
+    assert counts["sent"] == 4 and counts["blocked"] == 1
+    attempts = [c for c in emulator.calls if str(c.params.get("chat_id")) == str(blocked)]
+    assert len(attempts) == 1 and attempts[0].status == 403
+    async with sessionmaker() as session:
+        person = await session.get(User, blocked)
+        row = await outbox.delivery_for(session, source_kind=SOURCE, source_id=1, chat_id=blocked)
+    assert person is not None and person.unreachable_at is not None
+    assert row is not None and "blocked" in (row.error or "")
+
+
+async def test_server_errors_are_retried_then_failed(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    users = await seed(sessionmaker, emulator, 4)
+    flaky, broken = users[0], users[1]
+    emulator.fail_next(2, status=502, chat_id=flaky)
+    emulator.fail_next(10, status=500, chat_id=broken)
+    sender = make_sender(bot, sessionmaker, max_attempts=3)
+    sender.start()
+    try:
+        counts = await settle(sessionmaker)
+    finally:
+        await sender.stop()
+    assert counts["sent"] == 3 and counts["failed"] == 1
+    calls = [int(c.params["chat_id"]) for c in emulator.calls if c.method == "sendMessage"]
+    assert calls.count(flaky) == 3 and calls.count(broken) == 3
+    assert per_chat(emulator, users) == {users[0]: 1, users[1]: 0, users[2]: 1, users[3]: 1}
+    async with sessionmaker() as session:
+        row = await outbox.delivery_for(session, source_kind=SOURCE, source_id=1, chat_id=broken)
+    assert row is not None and row.attempts == 3 and row.status == "failed"
+
+
+async def test_a_send_in_flight_at_a_crash_becomes_uncertain_and_is_not_resent(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    users = await seed(sessionmaker, emulator, 3)
+    stuck = users[1]
+    emulator.hang_next(1, chat_id=stuck, deliver=True)  # delivered, the answer never comes
+    first = make_sender(bot, sessionmaker, concurrency=1, send_timeout=1, send_lease=2.5)
+    first.start()
+    await emulator.wait_for_messages(stuck, 1)
+    await asyncio.sleep(0.1)
+    await kill(first)
+    async with sessionmaker() as session:
+        row = await outbox.delivery_for(session, source_kind=SOURCE, source_id=1, chat_id=stuck)
+        assert row is not None and row.status == "sending"
+    second = make_sender(bot, sessionmaker, send_timeout=1, send_lease=2.5, claim_lease=1)
+    second.start()
+    try:
+        counts = await settle(sessionmaker, within=20)
+    finally:
+        await second.stop()
+    assert counts["uncertain"] == 1 and counts["sent"] == 2
+    assert per_chat(emulator, users) == {u: 1 for u in users}
+    assert second.stats.recovered == 1
+
+
+async def test_restart_resumes_without_duplicates_or_gaps(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    users = await seed(sessionmaker, emulator, 120)
+    emulator.set_latency(5, 15)
+    concurrency = 4
+    first = make_sender(
+        bot, sessionmaker, rate=100, concurrency=concurrency, send_timeout=1, send_lease=2.5
+    )
+    first.start()
+    await emulator.wait_until(lambda: emulator.counters.calls["sendMessage"] >= 50, 10)
+    await kill(first)
+    killed_at = sum(per_chat(emulator, users).values())
+    assert 0 < killed_at < 120
+    second = make_sender(
+        bot, sessionmaker, concurrency=concurrency, send_timeout=1, send_lease=2.5, claim_lease=1
+    )
+    second.start()
+    try:
+        counts = await settle(sessionmaker, within=30)
+    finally:
+        await second.stop()
+    got = per_chat(emulator, users)
+    assert max(got.values()) == 1, "somebody got the message twice"
+    assert counts["uncertain"] <= concurrency
+    assert counts["sent"] + counts["uncertain"] == 120
+    async with sessionmaker() as session:
+        rows = await outbox.rows_of(session, source_kind=SOURCE, source_id=1)
+    for row in rows:
+        if row.status == "sent":
+            assert got[row.chat_id] == 1
+    assert sum(got.values()) >= counts["sent"]
+
+
+async def test_cancel_stops_pending_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    users = await seed(sessionmaker, emulator, 30)
+    sender = make_sender(bot, sessionmaker, rate=10, concurrency=1)
+    sender.start()
+    try:
+        await emulator.wait_until(lambda: emulator.counters.calls["sendMessage"] >= 3, 10)
+        async with sessionmaker() as session:
+            cancelled = await outbox.cancel(session, source_kind=SOURCE, source_id=1)
+            await session.commit()
+        counts = await settle(sessionmaker)
+    finally:
+        await sender.stop()
+    assert cancelled > 0
+    assert counts["cancelled"] == cancelled
+    assert counts["sent"] == sum(per_chat(emulator, users).values()) == 30 - cancelled
+
+
+async def test_scheduled_rows_wait_for_their_time(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    from datetime import timedelta
+
+    async with sessionmaker() as session:
+        emulator.add_user(FIRST_USER)
+        content = await outbox.add_content(
+            session,
+            source_kind=SOURCE,
+            source_id=5,
+            payload=Payload(
+                "Ảnh", buttons=((Button("Mở", url="https://t.me/canhgiac_test_bot?start=x"),),)
+            ),
+        )
+        await outbox.enqueue(
+            session,
+            source_kind=SOURCE,
+            source_id=5,
+            recipients=[Recipient(FIRST_USER)],
+            contents={"": content},
+            not_before=utcnow() + timedelta(seconds=1.5),
+        )
+        await session.commit()
+    sender = make_sender(bot, sessionmaker)
+    sender.start()
+    try:
+        await asyncio.sleep(0.8)
+        assert emulator.messages(FIRST_USER) == []
+        await settle(sessionmaker, source_id=5, within=10)
+    finally:
+        await sender.stop()
+    [message] = emulator.messages(FIRST_USER)
+    assert message.buttons() == [[("Mở", "https://t.me/canhgiac_test_bot?start=x")]]
