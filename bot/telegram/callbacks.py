@@ -34,3 +34,14 @@ class QuizCb(CallbackData, prefix="qz1"):
 class QuizMenuCb(CallbackData, prefix="qm1"):
     act: str  # "go"/"new" start a bank (in place/anew), "cont" continue, "res", "menu"
     bank: str = ""  # a bank key (bot.services.bank_store.key_of)
+
+
+class ReminderCb(CallbackData, prefix="rn1"):
+    act: str  # "ack" seen, "snz" remind me again in an hour
+    fire: int  # a `ReminderFire` id: the handler checks it was sent to this person
+
+
+class ReminderAdminCb(CallbackData, prefix="rm1"):
+    act: str  # a step of `/nhacnho` (bot.telegram.routers.reminders)
+    id: int = 0  # a reminder, a unit or an index into the choices offered
+    v: str = ""  # a short value: a page, a year, an on/off flag
