@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.periods import PeriodError, parse_date
+
 Clock = Callable[[], datetime]
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 # Bounds the search for one fire (a cron line on holidays only, say): beyond it, no fire.
@@ -78,6 +80,48 @@ def parse_weekdays(text: str) -> frozenset[int]:
     if not days:
         raise ScheduleError("no day of the week given")
     return frozenset(days)
+
+
+def parse_local_datetime(text: str) -> datetime:
+    """A naive local date and time: "19/08/2026 08:00" or ISO "2026-08-19 08:00"."""
+    raw = text.strip().replace("T", " ")
+    day_text, _, time_text = raw.rpartition(" ")
+    try:
+        return datetime.combine(parse_date(day_text.strip()), parse_time(time_text))
+    except PeriodError as exc:
+        raise ScheduleError(str(exc)) from exc
+
+
+def parse_weekly(text: str) -> tuple[frozenset[int], time]:
+    """Days and a time: "T2 T4 08:00", "mon,wed 8:00"."""
+    days_text, _, time_text = text.strip().rpartition(" ")
+    return parse_weekdays(days_text), parse_time(time_text)
+
+
+def parse_monthly(text: str) -> tuple[int, time]:
+    """A day of the month and a time: "31 08:00"."""
+    day_text, _, time_text = text.strip().partition(" ")
+    if not day_text.isdigit() or not 1 <= int(day_text) <= 31:
+        raise ScheduleError(f"not a day of the month (1-31): {day_text!r}")
+    return int(day_text), parse_time(time_text)
+
+
+def parse_date_range(text: str) -> tuple[date | None, date | None]:
+    """ "01/09/2026-31/12/2026", "01/09/2026-" or "-31/12/2026"; "0" clears both."""
+    raw = text.strip()
+    if raw in {"0", "", "-"}:
+        return None, None
+    match = re.fullmatch(r"([\d/.]*)\s*[-–]\s*([\d/.]*)", raw)
+    if match is None:
+        raise ScheduleError(f"not a date range: {raw!r}")
+    try:
+        start = parse_date(match[1]) if match[1] else None
+        end = parse_date(match[2]) if match[2] else None
+    except PeriodError as exc:
+        raise ScheduleError(str(exc)) from exc
+    if start and end and end < start:
+        raise ScheduleError("the end date is before the start date")
+    return start, end
 
 
 def check_timezone(name: str) -> ZoneInfo:
