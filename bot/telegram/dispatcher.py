@@ -14,6 +14,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.scheduler import attach_scheduler
 from bot.services.bank_store import BankStore
 from bot.services.content_store import ContentStore
 from bot.settings import OFFICIAL_API_BASE, Settings
@@ -67,4 +68,5 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(UserMiddleware(settings))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.include_routers(*get_routers())
+    attach_scheduler(dispatcher)
     return dispatcher

@@ -13,6 +13,7 @@ def get_routers() -> list[Router]:
         help,
         lessons,
         quiz,
+        reminders,
         settings,
         start,
     )
@@ -23,6 +24,8 @@ def get_routers() -> list[Router]:
         settings.router,
         help.router,
         consent_gate.router,
+        # Before lessons: its free-text search would swallow the reminder wizard's answers.
+        reminders.router,
         lessons.router,
         quiz.router,
         fallback.router,
