@@ -132,6 +132,7 @@ for _module, _name in (
     ("bot.cli.i18n", "i18n"),
     ("bot.cli.quizzes", "quizzes"),
     ("bot.cli.content", "content"),
+    ("bot.cli.reminders", "reminders"),
 ):
     _mount(_module, _name)
 

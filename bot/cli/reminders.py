@@ -1,0 +1,320 @@
+"""`canhgiac reminders …`: add, list and remove scheduled reminders from the shell.
+
+A running bot picks a change up within a few seconds (its scheduler re-reads the reminders
+table), no restart needed. Exit codes: 0 done, 1 the reminder was refused, 2 unusable input
+(bad settings, unknown unit, unreadable time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from datetime import date, datetime
+from html import escape
+from typing import Annotated, Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.domain.periods import PeriodError, parse_date
+from bot.domain.schedules import (
+    Holidays,
+    Kind,
+    ScheduleError,
+    parse_local_datetime,
+    parse_monthly,
+    parse_weekly,
+)
+from bot.services import reminders as svc
+from bot.services.grants import ScopeError
+from bot.settings import Settings
+from bot.storage.clock import utcnow
+from bot.storage.models_reminders import Audience, MessageKind, Reminder
+from bot.storage.units import unit_by_code
+
+app = typer.Typer(
+    help="Scheduled reminders: add, list, remove.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+AUDIENCE_HELP = (
+    "everyone, unread:<explainer id>, unpassed:<quiz bank id> or unacked:<broadcast number>"
+)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        _fail(f"{name} is invalid: {first['msg']}")
+
+
+def _audience(text: str) -> tuple[Audience, str | None]:
+    kind, _, ref = text.partition(":")
+    try:
+        audience = Audience(kind.strip().lower())
+    except ValueError:
+        _fail(f"--audience must be {AUDIENCE_HELP}")
+    if audience is not Audience.EVERYONE and not ref.strip():
+        _fail(f"--audience {audience.value} needs a reference: {AUDIENCE_HELP}")
+    return audience, ref.strip() or None
+
+
+def _moment(text: str, zone: str) -> datetime:
+    """ISO with an offset as given; otherwise a local time in the unit's zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            moment = parse_local_datetime(text)
+        except ScheduleError as exc:
+            _fail(f"--at: {exc}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except PeriodError as exc:
+        _fail(f"{option}: {exc}")
+
+
+def _schedule(
+    at: str | None, cron: str | None, daily: str | None, weekly: str | None, monthly: str | None
+) -> dict[str, object]:
+    given = [
+        name
+        for name, value in (
+            ("--at", at),
+            ("--cron", cron),
+            ("--daily", daily),
+            ("--weekly", weekly),
+            ("--monthly", monthly),
+        )
+        if value
+    ]
+    if len(given) != 1:
+        _fail("give exactly one of --at, --cron, --daily, --weekly, --monthly")
+    try:
+        if cron:
+            return {"schedule_kind": Kind.CRON, "cron": cron}
+        if daily:
+            return {"schedule_kind": Kind.DAILY, "at_time": daily}
+        if weekly:
+            days, at_time = parse_weekly(weekly)
+            return {
+                "schedule_kind": Kind.WEEKLY,
+                "weekdays": tuple(days),
+                "at_time": f"{at_time:%H:%M}",
+            }
+        if monthly:
+            day, at_time = parse_monthly(monthly)
+            return {"schedule_kind": Kind.MONTHLY, "month_day": day, "at_time": f"{at_time:%H:%M}"}
+    except ScheduleError as exc:
+        _fail(f"{given[0]}: {exc}")
+    return {"schedule_kind": Kind.ONCE}
+
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    from bot.cli.app import run_async
+
+    result: T = run_async(coroutine)
+    return result
+
+
+@app.command("add")
+def add(
+    unit: Annotated[
+        str, typer.Option("--unit", help="Code of the unit (its subtree is included).")
+    ],
+    text: Annotated[str, typer.Option("--text", help="The message (plain text).")],
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Once: 'DD/MM/YYYY HH:MM' or ISO, in the unit's time zone."),
+    ] = None,
+    cron: Annotated[
+        str | None, typer.Option("--cron", help="A cron line: 'minute hour day month weekday'.")
+    ] = None,
+    daily: Annotated[str | None, typer.Option("--daily", help="Every day at HH:MM.")] = None,
+    weekly: Annotated[
+        str | None, typer.Option("--weekly", help="Days and time, e.g. 'T2,T4 08:00'.")
+    ] = None,
+    monthly: Annotated[
+        str | None, typer.Option("--monthly", help="Day and time, e.g. '31 08:00'.")
+    ] = None,
+    quiet_hours: Annotated[
+        str | None,
+        typer.Option("--quiet-hours", help="HH:MM-HH:MM or off (default: REMINDER_QUIET_HOURS)."),
+    ] = None,
+    audience: Annotated[str, typer.Option("--audience", help=AUDIENCE_HELP)] = "everyone",
+    explainer: Annotated[
+        str | None, typer.Option("--explainer", help="Add a link to this explainer id.")
+    ] = None,
+    quiz: Annotated[
+        str | None, typer.Option("--quiz", help="Add a button starting this quiz bank.")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First day (DD/MM/YYYY).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day (DD/MM/YYYY).")] = None,
+    holidays: Annotated[
+        bool, typer.Option("--skip-holidays/--on-holidays", help="Skip HOLIDAYS (default).")
+    ] = True,
+) -> None:
+    """Schedule a reminder for the learners of a unit."""
+    settings = _settings()
+    if explainer and quiz:
+        _fail("give at most one of --explainer and --quiz")
+    kind_of_message = (
+        MessageKind.EXPLAINER if explainer else MessageKind.QUIZ if quiz else MessageKind.TEXT
+    )
+    who, ref = _audience(audience)
+    fields = _schedule(at, cron, daily, weekly, monthly)
+
+    async def _add() -> tuple[Reminder, datetime | None]:
+        from bot.runtime import open_storage
+
+        storage = await open_storage(settings, upgrade=False)
+        try:
+            async with storage.sessionmaker() as session:
+                found = await unit_by_code(session, unit.strip().upper())
+                if found is None or found.id is None:
+                    _fail(f"no unit with code {unit.strip().upper()}")
+                if at:
+                    fields["once_at"] = _moment(at, found.timezone)
+                draft = svc.Draft(
+                    unit_id=found.id,
+                    text=escape(text),
+                    audience=who,
+                    audience_ref=ref,
+                    message_kind=kind_of_message,
+                    link_ref=explainer or quiz,
+                    start_date=_date(start, "--start"),
+                    end_date=_date(end, "--end"),
+                    quiet_hours=quiet_hours,
+                    skip_holidays=holidays,
+                    **fields,  # type: ignore[arg-type]
+                )
+                reminder = await svc.create(
+                    session,
+                    svc.CLI_ACCESS,
+                    draft,
+                    now=utcnow(),
+                    default_quiet=settings.reminder_quiet_hours,
+                )
+                upcoming = await svc.next_fire(
+                    session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+                )
+                return reminder, upcoming
+        except svc.ReminderError as exc:
+            _fail(f"reminder refused: {exc}", 1)
+        except (ScopeError, SQLAlchemyError) as exc:
+            _fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
+        finally:
+            await storage.engine.dispose()
+
+    reminder, upcoming = _run(_add())
+    first = (
+        f"first {upcoming.astimezone(ZoneInfo(reminder.timezone)):%d/%m/%Y %H:%M} "
+        f"({reminder.timezone})"
+        if upcoming
+        else "no fire ahead"
+    )
+    typer.echo(f"Reminder #{reminder.id} added for {unit.strip().upper()}: {first}.")
+
+
+@app.command("list")
+def list_(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also paused and deleted reminders.")
+    ] = False,
+) -> None:
+    """List the reminders, with their next fire."""
+    settings = _settings()
+
+    async def _list() -> list[str]:
+        from sqlmodel import col, select
+
+        from bot.runtime import open_storage
+        from bot.services.units import load_tree
+
+        storage = await open_storage(settings, upgrade=False)
+        try:
+            async with storage.sessionmaker() as session:
+                tree = await load_tree(session)
+                statement = select(Reminder).order_by(col(Reminder.id))
+                rows = []
+                for reminder in (await session.exec(statement)).all():
+                    if not show_all and (reminder.deleted_at or reminder.paused):
+                        continue
+                    upcoming = await svc.next_fire(
+                        session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+                    )
+                    rows.append(_line(reminder, tree.nodes.get(reminder.unit_id), upcoming))
+                return rows
+        except SQLAlchemyError as exc:
+            _fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
+        finally:
+            await storage.engine.dispose()
+
+    rows = _run(_list())
+    for row in rows:
+        typer.echo(row)
+    if not rows:
+        typer.echo("No reminders.")
+
+
+def _line(reminder: Reminder, node: object, upcoming: datetime | None) -> str:
+    code = getattr(node, "code", "?")
+    if reminder.deleted_at:
+        state = "deleted"
+    elif reminder.paused:
+        state = "paused"
+    elif upcoming:
+        state = f"next {upcoming.astimezone(ZoneInfo(reminder.timezone)):%d/%m/%Y %H:%M}"
+    else:
+        state = "finished"
+    timing = {
+        Kind.ONCE.value: "once",
+        Kind.DAILY.value: f"daily {reminder.at_time}",
+        Kind.WEEKLY.value: f"weekly {reminder.weekdays} {reminder.at_time}",
+        Kind.MONTHLY.value: f"monthly day {reminder.month_day} {reminder.at_time}",
+        Kind.CRON.value: f"cron '{reminder.cron}'",
+    }.get(reminder.schedule_kind, reminder.schedule_kind)
+    audience = reminder.audience + (f":{reminder.audience_ref}" if reminder.audience_ref else "")
+    text = " ".join((reminder.campaign or reminder.text).split())[:60]
+    return f"#{reminder.id}\t{code}\t{timing}\t{audience}\t{state}\t{text}"
+
+
+@app.command("remove")
+def remove(reminder_id: Annotated[int, typer.Argument(help="The reminder's number.")]) -> None:
+    """Delete a reminder and cancel its messages not sent yet."""
+    settings = _settings()
+
+    async def _remove() -> None:
+        from bot.runtime import open_storage
+
+        storage = await open_storage(settings, upgrade=False)
+        try:
+            async with storage.sessionmaker() as session:
+                await svc.delete(session, svc.CLI_ACCESS, reminder_id, now=utcnow())
+        except svc.ReminderError:
+            _fail(f"no reminder #{reminder_id}", 1)
+        except SQLAlchemyError as exc:
+            _fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
+        finally:
+            await storage.engine.dispose()
+
+    _run(_remove())
+    typer.echo(f"Reminder #{reminder_id} removed.")
