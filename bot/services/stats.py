@@ -11,7 +11,7 @@ Active members: members with any event in the period except deliveries the bot m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -22,12 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.periods import Bucket, Period, breakdown, weeks, window
 from bot.domain.scorecard import (
     CORE_EXPLAINERS,
-    ScorecardCounts,
     checked_thresholds,
     display_name,
     initials,
     score_of,
 )
+from bot.reports.counting import CountInput, count
 from bot.reports.model import (
     ChildSheet,
     ExportData,
@@ -142,43 +142,6 @@ def _subtrees(tree: UnitTree, targets: Iterable[int]) -> dict[int, list[int]]:
     return {target: tree.descendants(target) for target in targets}
 
 
-@dataclass
-class _Distinct:
-    """Per target unit, the people behind each distinct count."""
-
-    members: dict[int, set[int]] = field(default_factory=dict)
-    enrolled: dict[int, set[int]] = field(default_factory=dict)
-    active: dict[int, set[int]] = field(default_factory=dict)
-    reminded: dict[int, set[int]] = field(default_factory=dict)
-    passed: dict[int, set[int]] = field(default_factory=dict)
-    reads: dict[int, dict[int, set[str]]] = field(default_factory=dict)
-
-    @staticmethod
-    def add(table: dict[int, set[int]], targets: Iterable[int], user_id: int) -> None:
-        for target in targets:
-            table.setdefault(target, set()).add(user_id)
-
-    def figures(self, target: int, thresholds: Sequence[int]) -> Figures:
-        members = self.members.get(target, set())
-        readers = {
-            user
-            for user, read in self.reads.get(target, {}).items()
-            if read.issuperset(CORE_EXPLAINERS)
-        }
-        counts = ScorecardCounts(
-            members=len(members),
-            enrolled=len(self.enrolled.get(target, set()) & members),
-            read_core=len(readers & members),
-            passed_core=len(self.passed.get(target, set()) & members),
-            acknowledged=len(self.reminded.get(target, set()) & members),
-        )
-        return Figures(
-            members=len(members),
-            active=len(self.active.get(target, set()) & members),
-            scorecard=score_of(counts, thresholds),
-        )
-
-
 def _as_period(bucket: Bucket | Period) -> Period:
     return bucket if isinstance(bucket, Period) else Period(bucket.start, bucket.end)
 
@@ -186,49 +149,39 @@ def _as_period(bucket: Bucket | Period) -> Period:
 async def _distinct(
     session: AsyncSession,
     scope: _Scope,
+    targets: Sequence[int],
     windows: Sequence[Period],
+    thresholds: Sequence[int],
     zone: ZoneInfo,
-) -> list[_Distinct]:
-    found = [_Distinct() for _ in windows]
-    spans = [window_.bounds(zone) for window_ in windows]
-    everything = len(scope.units) == len(scope.tree.nodes)
-    unit_ids = None if everything else sorted(scope.units)
-    low, high = min(s for s, _ in spans), max(e for _, e in spans)
-    for row in await store.members(session, unit_ids, low, high):
-        targets = scope.counts_in.get(row.unit_id)
-        if not targets:
-            continue
-        for distinct, (start, end) in zip(found, spans, strict=True):
-            if row.since < end and (row.until is None or row.until >= start):
-                distinct.add(distinct.members, targets, row.user_id)
-                if row.consented:
-                    distinct.add(distinct.enrolled, targets, row.user_id)
-    for activity in await store.activity(session, scope.set_ids):
-        targets = scope.set_targets.get(activity.set_id)
-        if not targets:
-            continue
-        active = int.from_bytes(activity.active, "little")
-        reminded = int.from_bytes(activity.reminded, "little")
-        passed = int.from_bytes(activity.core_passed, "little")
-        first = activity.first_day
-        for distinct, period in zip(found, windows, strict=True):
-            low_day, high_day = period.first_day, period.last_day
-            if not window(active, first, low_day, high_day):
-                continue
-            distinct.add(distinct.active, targets, activity.user_id)
-            if reminded and window(reminded, first, low_day, high_day):
-                distinct.add(distinct.reminded, targets, activity.user_id)
-            if passed and window(passed, first, low_day, high_day):
-                distinct.add(distinct.passed, targets, activity.user_id)
-    last_day = max(period.last_day for period in windows)
-    for set_id, user_id, explainer, day in await store.first_reads(
-        session, scope.set_ids, CORE_EXPLAINERS, last_day
-    ):
-        for target in scope.set_targets.get(set_id, ()):
-            for distinct, period in zip(found, windows, strict=True):
-                if day <= period.last_day:
-                    distinct.reads.setdefault(target, {}).setdefault(user_id, set()).add(explainer)
-    return found
+) -> dict[int, list[Figures]]:
+    """Members, active members and the scorecard of each target in each window."""
+    every_unit = len(scope.units) == len(scope.tree.nodes)
+    unit_ids = None if every_unit else sorted(scope.counts_in)
+    data = CountInput(
+        targets=targets,
+        unit_targets=scope.counts_in,
+        set_targets=scope.set_targets,
+        members=await store.member_windows(
+            session, unit_ids, [period.bounds(zone) for period in windows]
+        ),
+        activity=await store.activity(session, scope.set_ids),
+        reads=await store.first_reads(
+            session, scope.set_ids, CORE_EXPLAINERS, max(p.last_day for p in windows)
+        ),
+        core=CORE_EXPLAINERS,
+    )
+    counted = count(data, [(p.first_day, p.last_day) for p in windows])
+    return {
+        target: [
+            Figures(
+                members=c.scorecard.members,
+                active=c.active,
+                scorecard=score_of(c.scorecard, thresholds),
+            )
+            for c in counted[target]
+        ]
+        for target in targets
+    }
 
 
 def _add_counts(figures: Figures, sums: Sequence[float]) -> None:
@@ -251,9 +204,9 @@ async def _compute(
 ) -> tuple[dict[int, Figures], dict[int, list[Figures]]]:
     """Figures of each target over the period, and over each bucket (if any)."""
     windows = [period, *(_as_period(bucket) for bucket in buckets)]
-    distinct = await _distinct(session, scope, windows, config.zone)
-    totals = {t: distinct[0].figures(t, config.thresholds) for t in targets}
-    by_bucket = {t: [d.figures(t, config.thresholds) for d in distinct[1:]] for t in targets}
+    distinct = await _distinct(session, scope, targets, windows, config.thresholds, config.zone)
+    totals = {t: distinct[t][0] for t in targets}
+    by_bucket = {t: distinct[t][1:] for t in targets}
     count_windows = [(w.first_day, w.last_day) for w in windows[1:]] or [
         (period.first_day, period.last_day)
     ]
@@ -396,15 +349,10 @@ async def _people(
             for index, value in enumerate(values):
                 total[index] += value
     days: dict[tuple[int, int], int] = {}
-    for activity in await store.activity(session, scope.set_ids):
-        bits = window(
-            int.from_bytes(activity.active, "little"),
-            activity.first_day,
-            period.first_day,
-            period.last_day,
-        )
-        for target in scope.set_targets.get(activity.set_id, ()):
-            key = (target, activity.user_id)
+    for set_id, user_id, first, active, *_ in await store.activity(session, scope.set_ids):
+        bits = window(int.from_bytes(active, "little"), first, period.first_day, period.last_day)
+        for target in scope.set_targets.get(set_id, ()):
+            key = (target, user_id)
             days[key] = days.get(key, 0) | bits
     persons = await store.people(session, {user for _, user in joined})
     result: dict[int, list[PersonRow]] = {}

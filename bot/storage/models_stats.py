@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Float, Integer, LargeBinary
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, LargeBinary
 from sqlmodel import Field, SQLModel
+
+# Composite keys, read in key order: on SQLite the rows live in the key's b-tree.
+CLUSTERED = {"sqlite_with_rowid": False}
 
 
 def _int_key() -> Column[int]:
@@ -48,6 +51,7 @@ class StatsSetDay(SQLModel, table=True):
     """Logical events per unit set and day."""
 
     __tablename__ = "stats_set_days"
+    __table_args__ = CLUSTERED
 
     set_id: int = Field(sa_column=_int_key())
     day: int = Field(sa_column=_int_key())
@@ -65,6 +69,7 @@ class StatsUserDay(SQLModel, table=True):
     """Logical events per unit set, person and day: per-person exports and honour rolls."""
 
     __tablename__ = "stats_user_days"
+    __table_args__ = CLUSTERED
 
     set_id: int = Field(sa_column=_int_key())
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
@@ -83,11 +88,13 @@ class StatsUserActivity(SQLModel, table=True):
     """Per unit set and person: day bitmaps (bit i = day `first_day + i`, little-endian).
 
     `active` marks days with any event, `reminded` days with a reminder acknowledgment,
-    `core_passed` days with a pass of the core quiz. "Who was active between two dates" is then
-    a shift and a mask, without reading one row per day.
+    `core_passed` days with a pass of the core quiz; `last_*` is the last day marked in each
+    (None: none). "Who was active between two dates" is a comparison with the last day, or a
+    shift and a mask, without reading one row per day.
     """
 
     __tablename__ = "stats_user_activity"
+    __table_args__ = (Index("ix_stats_user_activity_user", "user_id"), CLUSTERED)
 
     set_id: int = Field(sa_column=_int_key())
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
@@ -95,12 +102,16 @@ class StatsUserActivity(SQLModel, table=True):
     active: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     reminded: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     core_passed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    last_active: int = Field(sa_column=Column(Integer, nullable=False))
+    last_reminded: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    last_passed: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
 class StatsFirstRead(SQLModel, table=True):
     """The first day a person read an explainer, per unit set."""
 
     __tablename__ = "stats_first_reads"
+    __table_args__ = CLUSTERED
 
     set_id: int = Field(sa_column=_int_key())
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))

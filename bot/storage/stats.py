@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import BigInteger, case, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -78,22 +78,38 @@ def _insert(connection: AsyncConnection) -> Any:
     return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     first_id: int
     user_id: int
     kind: str
     ref: str | None
     value: float | None
-    at: datetime
+    at: Any  # a datetime, or SQLite's text form of one
     units: set[int]
+
+
+class _LocalDays:
+    """Local day ordinals of UTC instants, cached per minute (time zones move by minutes)."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.cache: dict[Any, int] = {}
+
+    def of(self, at: Any) -> int:
+        key = at[:16] if isinstance(at, str) else int(at.timestamp()) // 60
+        day = self.cache.get(key)
+        if day is None:
+            moment = datetime.fromisoformat(at[:16]) if isinstance(at, str) else at
+            day = self.cache[key] = local_day(moment, self.zone).toordinal()
+        return day
 
 
 class _Fold:
     """Accumulates logical events until they are written."""
 
-    def __init__(self, zone: ZoneInfo, pass_marks: Mapping[str, int]) -> None:
-        self.zone = zone
+    def __init__(self, days: _LocalDays, pass_marks: Mapping[str, int]) -> None:
+        self.days = days
         self.pass_marks = pass_marks
         self.set_days: dict[tuple[int, int], list[float]] = {}
         self.user_days: dict[tuple[int, int, int], list[float]] = {}
@@ -101,28 +117,35 @@ class _Fold:
         self.reads: dict[tuple[int, int, str], int] = {}
 
     def add(self, set_id: int, group: _Group) -> None:
-        day = local_day(group.at, self.zone).toordinal()
-        delta = [0.0] * len(COUNTERS)
-        delta[EVENTS] = 1
-        counter = KIND_COUNTER.get(group.kind)
-        if counter is not None:
-            delta[counter] = 1
-        passed_core = False
-        if group.kind == EventKind.QUIZ_FINISHED:
+        day = self.days.of(group.at)
+        kind = group.kind
+        counter = KIND_COUNTER.get(kind)
+        passed = passed_core = False
+        score = 0.0
+        if kind == EventKind.QUIZ_FINISHED:
             bank, passed = quiz_outcome(group.ref, group.value, self.pass_marks)
-            delta[PASSED] = 1 if passed else 0
-            delta[SCORE] = float(group.value or 0.0)
+            score = float(group.value or 0.0)
             passed_core = passed and bank == CORE_QUIZ_BANK
-        _accumulate(self.set_days, (set_id, day), delta)
-        _accumulate(self.user_days, (set_id, group.user_id, day), delta)
-        if is_activity(group.kind):
-            marks = self.activity.setdefault((set_id, group.user_id), (set(), set(), set()))
+        for totals in (
+            _totals(self.set_days, (set_id, day)),
+            _totals(self.user_days, (set_id, group.user_id, day)),
+        ):
+            totals[EVENTS] += 1
+            if counter is not None:
+                totals[counter] += 1
+            if passed:
+                totals[PASSED] += 1
+            totals[SCORE] += score
+        if is_activity(kind):
+            marks = self.activity.get((set_id, group.user_id))
+            if marks is None:
+                marks = self.activity[(set_id, group.user_id)] = (set(), set(), set())
             marks[0].add(day)
-            if group.kind == EventKind.REMINDER_ACK:
+            if kind == EventKind.REMINDER_ACK:
                 marks[1].add(day)
             if passed_core:
                 marks[2].add(day)
-        if group.kind == EventKind.LESSON_READ and group.ref:
+        if kind == EventKind.LESSON_READ and group.ref:
             read = (set_id, group.user_id, group.ref)
             self.reads[read] = min(day, self.reads.get(read, day))
 
@@ -131,13 +154,11 @@ class _Fold:
         return len(self.user_days) + len(self.activity)
 
 
-def _accumulate(table: dict[Any, list[float]], key: Any, delta: list[float]) -> None:
+def _totals(table: dict[Any, list[float]], key: Any) -> list[float]:
     totals = table.get(key)
     if totals is None:
-        table[key] = delta.copy()
-        return
-    for index, amount in enumerate(delta):
-        totals[index] += amount
+        totals = table[key] = [0.0] * len(COUNTERS)
+    return totals
 
 
 async def refresh(
@@ -236,14 +257,23 @@ async def _fold_range(
     progress: Progress | None,
 ) -> int:
     sets = await _unit_sets(connection)
-    set_ids = {",".join(map(str, units)): set_id for set_id, units in sets.items()}
-    fold = _Fold(zone, pass_marks)
-    open_groups: OrderedDict[tuple[int, datetime, str], _Group] = OrderedDict()
+    known = {units: set_id for set_id, units in sets.items()}
+    days = _LocalDays(zone)
+    fold = _Fold(days, pass_marks)
+    open_groups: OrderedDict[tuple[int, Any, str], _Group] = OrderedDict()
     cursor, folded = last, 0
     table = EVENTS_TABLE
     columns = [
         table.c[name] for name in ("id", "user_id", "unit_id", "kind", "ref", "value", "at", "key")
     ]
+
+    async def emit(group: _Group) -> None:
+        units = tuple(sorted(group.units))
+        set_id = known.get(units)
+        if set_id is None:
+            set_id = known[units] = await _new_set(connection, units)
+        fold.add(set_id, group)
+
     while cursor < top:
         statement = (
             select(*columns)
@@ -251,7 +281,7 @@ async def _fold_range(
             .order_by(table.c.id)
             .limit(CHUNK_ROWS)
         )
-        rows = (await connection.execute(statement)).all()
+        rows = await _fetch_all(connection, statement)
         if not rows:
             break
         for row_id, user_id, unit_id, kind, ref, value, at, key in rows:
@@ -270,26 +300,22 @@ async def _fold_range(
             if group.first_id > cursor - GROUP_WINDOW:
                 break
             del open_groups[identity]
-            fold.add(await _set_id(connection, set_ids, group.units), group)
+            await emit(group)
         if fold.size > FLUSH_KEYS:
             await _write(connection, fold)
-            fold = _Fold(zone, pass_marks)
+            fold = _Fold(days, pass_marks)
         if progress is not None:
             progress(cursor - last, top - last)
     for group in open_groups.values():
-        fold.add(await _set_id(connection, set_ids, group.units), group)
+        await emit(group)
     await _write(connection, fold)
     return folded
 
 
-async def _set_id(connection: AsyncConnection, known: dict[str, int], units: Iterable[int]) -> int:
-    name = ",".join(map(str, sorted(units)))
-    set_id = known.get(name)
-    if set_id is None:
-        table = StatsUnitSet.__table__  # type: ignore[attr-defined]
-        statement = table.insert().values(units=name).returning(table.c.id)
-        set_id = known[name] = int((await connection.execute(statement)).scalar_one())
-    return set_id
+async def _new_set(connection: AsyncConnection, units: tuple[int, ...]) -> int:
+    table = StatsUnitSet.__table__  # type: ignore[attr-defined]
+    statement = table.insert().values(units=",".join(map(str, units))).returning(table.c.id)
+    return int((await connection.execute(statement)).scalar_one())
 
 
 async def _write(connection: AsyncConnection, fold: _Fold) -> None:
@@ -299,53 +325,63 @@ async def _write(connection: AsyncConnection, fold: _Fold) -> None:
         (StatsUserDay.__table__, ("set_id", "user_id", "day"), fold.user_days),  # type: ignore[attr-defined]
     ]
     for table, keys, data in days:
-        if not data:
-            continue
         statement = insert(table)
         statement = statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
         )
-        rows: list[dict[str, Any]] = [
-            {**dict(zip(keys, key, strict=True)), **_counter_values(totals)}
+        rows = [
+            (*key, *(int(v) for v in totals[:SCORE]), totals[SCORE], *map(int, totals[SCORE + 1 :]))
             for key, totals in data.items()
         ]
-        await _execute_many(connection, statement, rows)
+        await _bulk(connection, statement, (*keys, *COUNTERS), rows)
     await _write_activity(connection, fold)
-    if fold.reads:
-        table = StatsFirstRead.__table__  # type: ignore[attr-defined]
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["set_id", "user_id", "explainer"],
-            set_={
-                "day": case(
-                    (statement.excluded.day < table.c.day, statement.excluded.day),
-                    else_=table.c.day,
-                )
-            },
-        )
-        reads: list[dict[str, Any]] = [
-            {"set_id": s, "user_id": u, "explainer": e, "day": d}
-            for (s, u, e), d in fold.reads.items()
-        ]
-        await _execute_many(connection, statement, reads)
+    table = StatsFirstRead.__table__  # type: ignore[attr-defined]
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["set_id", "user_id", "explainer"],
+        set_={
+            "day": case(
+                (statement.excluded.day < table.c.day, statement.excluded.day),
+                else_=table.c.day,
+            )
+        },
+    )
+    reads = [(*key, day) for key, day in fold.reads.items()]
+    await _bulk(connection, statement, ("set_id", "user_id", "explainer", "day"), reads)
 
 
-async def _execute_many(
-    connection: AsyncConnection, statement: Any, rows: Sequence[dict[str, Any]]
+async def _bulk(
+    connection: AsyncConnection,
+    statement: Any,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
+    """executemany through the driver: the rollups take hundreds of thousands of rows."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if dialect.name not in ("sqlite", "postgresql") or driver is None:
+        for start in range(0, len(rows), 10_000):
+            batch = [dict(zip(columns, row, strict=True)) for row in rows[start : start + 10_000]]
+            await connection.execute(statement, batch)
+        return
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    order = [columns.index(name) for name in compiled.positiontup or ()]
+    if order != list(range(len(columns))):
+        rows = [tuple(row[i] for i in order) for row in rows]
     for start in range(0, len(rows), 10_000):
-        await connection.execute(statement, list(rows[start : start + 10_000]))
-
-
-def _counter_values(totals: Sequence[float]) -> dict[str, float | int]:
-    return {
-        name: (float(value) if name == "score_sum" else int(value))
-        for name, value in zip(COUNTERS, totals, strict=True)
-    }
+        await driver.executemany(str(compiled), rows[start : start + 10_000])
 
 
 ACTIVITY_BITS = ("active", "reminded", "core_passed")
+ACTIVITY_LAST = ("last_active", "last_reminded", "last_passed")
+
+
+def _last_day(bits: bytes, first: int) -> int | None:
+    length = int.from_bytes(bits, "little").bit_length()
+    return first + length - 1 if length else None
 
 
 async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
@@ -355,15 +391,10 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
     existing: dict[tuple[int, int], tuple[Any, ...]] = {}
     if (await connection.execute(select(table.c.set_id).limit(1))).first() is not None:
         users = sorted({user for _, user in fold.activity})
-        columns = [
-            table.c.set_id,
-            table.c.user_id,
-            table.c.first_day,
-            *[table.c[name] for name in ACTIVITY_BITS],
-        ]
+        columns = [table.c[name] for name in ("set_id", "user_id", "first_day", *ACTIVITY_BITS)]
         for start in range(0, len(users), IN_CHUNK):
             statement = select(*columns).where(table.c.user_id.in_(users[start : start + IN_CHUNK]))
-            for set_id, user_id, *stored in (await connection.execute(statement)).all():
+            for set_id, user_id, *stored in await _fetch_all(connection, statement):
                 existing[(set_id, user_id)] = tuple(stored)
     rows = []
     for key, marks in fold.activity.items():
@@ -377,33 +408,28 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
                 merge_bits(bits, old[0], days, first)
                 for bits, days in zip(old[1:], marks, strict=True)
             ]
-        rows.append(
-            {
-                "set_id": key[0],
-                "user_id": key[1],
-                "first_day": first,
-                **dict(zip(ACTIVITY_BITS, encoded, strict=True)),
-            }
-        )
+        rows.append((*key, first, *encoded, *(_last_day(bits, first) for bits in encoded)))
     statement = _insert(connection)(table)
     statement = statement.on_conflict_do_update(
         index_elements=["set_id", "user_id"],
-        set_={name: statement.excluded[name] for name in ("first_day", *ACTIVITY_BITS)},
+        set_={
+            name: statement.excluded[name] for name in ("first_day", *ACTIVITY_BITS, *ACTIVITY_LAST)
+        },
     )
-    await _execute_many(connection, statement, rows)
+    await _bulk(
+        connection,
+        statement,
+        ("set_id", "user_id", "first_day", *ACTIVITY_BITS, *ACTIVITY_LAST),
+        rows,
+    )
 
 
 # --- reads for reports -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ActivityRow:
-    set_id: int
-    user_id: int
-    first_day: int
-    active: bytes
-    reminded: bytes
-    core_passed: bytes
+# (set, person, first day, active, reminded, core passed, last active, last reminded, last
+# passed): see `StatsUserActivity`.
+ActivityRow = tuple[int, int, int, bytes, bytes, bytes, int, int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -411,8 +437,6 @@ class MemberRow:
     unit_id: int
     user_id: int
     role: str
-    since: datetime
-    until: datetime | None
     consented: bool
 
 
@@ -435,6 +459,34 @@ async def _unit_sets(connection: AsyncConnection) -> dict[int, tuple[int, ...]]:
 async def unit_sets(session: AsyncSession) -> dict[int, tuple[int, ...]]:
     """Every unit set: id → the units one logical event was logged to."""
     return await _unit_sets(await session.connection())
+
+
+async def _fetch_all(connection: AsyncConnection, statement: Any) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples straight from the driver.
+
+    Reports read tens of thousands of rollup rows; skipping SQLAlchemy's row objects roughly
+    halves the time. Parameters still go through the column types' bind processors.
+    """
+    dialect = connection.dialect
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if dialect.name not in ("sqlite", "postgresql") or driver is None:
+        return [tuple(row) for row in (await connection.execute(statement)).all()]
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    params = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds.get(name)
+        if bind is None:  # one value of an expanded IN list
+            bind = compiled.binds.get(name.rsplit("_", 1)[0])
+        processor = bind.type.bind_processor(dialect) if bind is not None else None
+        params.append(processor(values[name]) if processor else values[name])
+    if dialect.name == "postgresql":
+        return [tuple(row) for row in await driver.fetch(str(compiled), *params)]
+    cursor = await driver.execute(str(compiled), params)
+    try:
+        return list(await cursor.fetchall())
+    finally:
+        await cursor.close()
 
 
 def _in_chunks(ids: Sequence[int] | None) -> list[Sequence[int] | None]:
@@ -471,7 +523,7 @@ async def set_totals(
         )
         if chunk is not None:
             statement = statement.where(table.c.set_id.in_(chunk))
-        for set_id, index, *sums in (await connection.execute(statement)).all():
+        for set_id, index, *sums in await _fetch_all(connection, statement):
             if index >= 0:
                 result[(int(set_id), int(index))] = [float(s or 0) for s in sums]
     return result
@@ -492,7 +544,7 @@ async def user_totals(
         )
         if chunk is not None:
             statement = statement.where(table.c.set_id.in_(chunk))
-        for set_id, user_id, *sums in (await connection.execute(statement)).all():
+        for set_id, user_id, *sums in await _fetch_all(connection, statement):
             result.append((int(set_id), int(user_id), [float(s or 0) for s in sums]))
     return result
 
@@ -505,13 +557,14 @@ async def activity(session: AsyncSession, set_ids: Sequence[int] | None) -> list
         table.c.user_id,
         table.c.first_day,
         *[table.c[name] for name in ACTIVITY_BITS],
+        *[table.c[name] for name in ACTIVITY_LAST],
     ]
     rows: list[ActivityRow] = []
     for chunk in _in_chunks(set_ids):
         statement = select(*columns)
         if chunk is not None:
             statement = statement.where(table.c.set_id.in_(chunk))
-        rows.extend(ActivityRow(*row) for row in (await connection.execute(statement)).all())
+        rows.extend(await _fetch_all(connection, statement))
     return rows
 
 
@@ -533,56 +586,74 @@ async def first_reads(
         if chunk is not None:
             statement = statement.where(table.c.set_id.in_(chunk))
         rows.extend(
-            (int(s), int(u), str(e), int(d)) for s, u, e, d in await connection.execute(statement)
+            (int(s), int(u), str(e), int(d))
+            for s, u, e, d in await _fetch_all(connection, statement)
         )
     return rows
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+def _membership_query(unit_ids: Sequence[int] | None, start: datetime, end: datetime) -> Any:
+    member = Membership.__table__  # type: ignore[attr-defined]
+    user = User.__table__  # type: ignore[attr-defined]
+    consented = case(((user.c.consent_at.is_not(None)) & (user.c.erased_at.is_(None)), 1), else_=0)
+    statement = (
+        select(member.c.unit_id, member.c.user_id, consented)
+        .select_from(member.outerjoin(user, user.c.id == member.c.user_id))
+        .where(member.c.since < end, member.c.until.is_(None) | (member.c.until >= start))
+    )
+    if unit_ids is not None:
+        statement = statement.where(member.c.unit_id.in_(unit_ids))
+    return statement
 
 
 async def members(
-    session: AsyncSession,
-    unit_ids: Sequence[int] | None,
-    start: datetime,
-    end: datetime,
+    session: AsyncSession, unit_ids: Sequence[int] | None, start: datetime, end: datetime
 ) -> list[MemberRow]:
     """Memberships that overlap [start, end), with whether the person has consented."""
     connection = await session.connection()
     member = Membership.__table__  # type: ignore[attr-defined]
-    user = User.__table__  # type: ignore[attr-defined]
-    consented = case(((user.c.consent_at.is_not(None)) & (user.c.erased_at.is_(None)), 1), else_=0)
     rows: list[MemberRow] = []
     for chunk in _in_chunks(unit_ids):
-        statement = (
-            select(
-                member.c.unit_id,
-                member.c.user_id,
-                member.c.role,
-                member.c.since,
-                member.c.until,
-                consented,
-            )
-            .select_from(member.outerjoin(user, user.c.id == member.c.user_id))
-            .where(
-                member.c.since < end,
-                member.c.until.is_(None) | (member.c.until >= start),
-            )
-        )
-        if chunk is not None:
-            statement = statement.where(member.c.unit_id.in_(chunk))
-        for unit_id, user_id, role, since, until, ok in await connection.execute(statement):
-            rows.append(
-                MemberRow(
-                    int(unit_id),
-                    int(user_id),
-                    str(role),
-                    _aware(since),
-                    _aware(until) if until is not None else None,
-                    bool(ok),
+        statement = _membership_query(chunk, start, end).add_columns(member.c.role)
+        for unit_id, user_id, ok, role in await connection.execute(statement):
+            rows.append(MemberRow(int(unit_id), int(user_id), str(role), bool(ok)))
+    return rows
+
+
+async def member_windows(
+    session: AsyncSession,
+    unit_ids: Sequence[int] | None,
+    spans: Sequence[tuple[datetime, datetime]],
+) -> list[tuple[int, int, int, int]]:
+    """(unit, person, consented 0/1, windows) of memberships overlapping any span [from, to).
+
+    Bit i of `windows` is set when the membership overlaps span i (at most 62 spans).
+    """
+    if len(spans) > 62:
+        raise ValueError("at most 62 spans")
+    connection = await session.connection()
+    member = Membership.__table__  # type: ignore[attr-defined]
+    low, high = min(s for s, _ in spans), max(e for _, e in spans)
+    mask: Any = literal(1, BigInteger)
+    if len(spans) > 1:
+        mask = sum(
+            (
+                case(
+                    (
+                        (member.c.since < end)
+                        & (member.c.until.is_(None) | (member.c.until >= start)),
+                        literal(1 << index, BigInteger),
+                    ),
+                    else_=literal(0, BigInteger),
                 )
-            )
+                for index, (start, end) in enumerate(spans)
+            ),
+            literal(0, BigInteger),
+        )
+    rows: list[tuple[int, int, int, int]] = []
+    for chunk in _in_chunks(unit_ids):
+        statement = _membership_query(chunk, low, high).add_columns(mask)
+        rows.extend(await _fetch_all(connection, statement))
     return rows
 
 

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
         *_counters(),
         sa.PrimaryKeyConstraint("set_id", "day"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_user_days",
@@ -63,6 +64,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
         *_counters(),
         sa.PrimaryKeyConstraint("set_id", "user_id", "day"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_user_activity",
@@ -72,8 +74,13 @@ def upgrade() -> None:
         sa.Column("active", sa.LargeBinary(), nullable=False),
         sa.Column("reminded", sa.LargeBinary(), nullable=False),
         sa.Column("core_passed", sa.LargeBinary(), nullable=False),
+        sa.Column("last_active", sa.Integer(), nullable=False),
+        sa.Column("last_reminded", sa.Integer(), nullable=True),
+        sa.Column("last_passed", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("set_id", "user_id"),
+        sqlite_with_rowid=False,
     )
+    op.create_index("ix_stats_user_activity_user", "stats_user_activity", ["user_id"])
     op.create_table(
         "stats_first_reads",
         sa.Column("set_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -81,11 +88,13 @@ def upgrade() -> None:
         sa.Column("explainer", sa.String(length=64), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("set_id", "user_id", "explainer"),
+        sqlite_with_rowid=False,
     )
 
 
 def downgrade() -> None:
     op.drop_table("stats_first_reads")
+    op.drop_index("ix_stats_user_activity_user", table_name="stats_user_activity")
     op.drop_table("stats_user_activity")
     op.drop_table("stats_user_days")
     op.drop_table("stats_set_days")

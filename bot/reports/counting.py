@@ -1,0 +1,192 @@
+"""Distinct people per unit and window, from rollup rows, with numpy.
+
+A unit's subtree may hold one person several times (two memberships, several unit sets), so
+counts of people come from (target, person) pairs made unique by sorting, not from sums. Every
+row is expanded once into one pair per target it counts in; each window is then a bit of a
+mask and a `bincount`. Windows are (first day, last day) as date ordinals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.domain.scorecard import ScorecardCounts
+
+MAX_WINDOWS = 62  # bits of an int64 mask
+Windows = Sequence[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class CountInput:
+    targets: Sequence[int]
+    unit_targets: Mapping[int, Sequence[int]]  # unit → the targets it counts in
+    set_targets: Mapping[int, Sequence[int]]  # unit set → the targets it counts in
+    members: Sequence[tuple[int, int, int, int]]  # unit, person, consented, window mask
+    activity: Sequence[tuple[Any, ...]]  # rows of StatsUserActivity (see `storage.stats`)
+    reads: Sequence[tuple[int, int, str, int]]  # set, person, explainer, first day
+    core: Sequence[str]  # explainers a person must have read
+
+
+@dataclass(frozen=True)
+class WindowCounts:
+    active: int
+    scorecard: ScorecardCounts
+
+
+def window_marks(
+    bitmaps: Sequence[bytes], firsts: np.ndarray, lasts: np.ndarray, windows: Windows
+) -> np.ndarray:
+    """For each day bitmap (bit i = day `first + i`, last day marked `last`, -1 for none):
+    bit w set when a marked day falls in window w.
+
+    The last day settles most rows (every row, for windows that reach today); only rows
+    marked both before and after a window need their bits read.
+    """
+    marks = np.zeros(firsts.size, dtype=np.int64)
+    for index, (low, high) in enumerate(windows):
+        inside = (lasts >= low) & (lasts <= high)
+        unsure = np.flatnonzero((lasts > high) & (firsts <= high))
+        hits = inside.copy()
+        mask = (1 << (high - low + 1)) - 1
+        for row in unsure.tolist():
+            value = int.from_bytes(bitmaps[row], "little")
+            first = int(firsts[row])
+            shifted = value >> (low - first) if low >= first else value << (first - low)
+            hits[row] = bool(shifted & mask)
+        marks |= hits.astype(np.int64) << np.int64(index)
+    return marks
+
+
+def _column(rows: Sequence[tuple[Any, ...]], index: int) -> np.ndarray:
+    return np.array([row[index] for row in rows], dtype=np.int64)
+
+
+def _positions(ids: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Index of each id in the sorted `known`, or len(known) when absent."""
+    if known.size == 0:
+        return np.zeros(ids.size, dtype=np.int64)
+    index = np.clip(np.searchsorted(known, ids), 0, known.size - 1)
+    return np.where(known[index] == ids, index, known.size)
+
+
+def _expand(groups: np.ndarray, targets_of: Sequence[Sequence[int]]) -> tuple[np.ndarray, ...]:
+    """(row index, target position) for every target each row's group counts in."""
+    counts = np.array([len(t) for t in targets_of] or [0], dtype=np.int64)
+    flat = np.array([x for t in targets_of for x in t] or [0], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    per_row = counts[groups] if groups.size else np.zeros(0, dtype=np.int64)
+    rows = np.repeat(np.arange(groups.size), per_row)
+    offsets = np.arange(rows.size) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    return rows, flat[np.repeat(starts[groups], per_row) + offsets] if rows.size else rows
+
+
+def _reduce(keys: np.ndarray, *values: np.ndarray, how: np.ufunc = np.bitwise_or) -> tuple:
+    """Unique keys (sorted) and each value array reduced over equal keys."""
+    if keys.size == 0:
+        return (keys, *(v[:0] for v in values))
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return (ordered[starts], *(how.reduceat(v[order], starts) for v in values))
+
+
+def _aligned(keys: np.ndarray, other_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` (keyed by sorted `other_keys`) looked up for each of `keys`; 0 where absent."""
+    if other_keys.size == 0:
+        return np.zeros(keys.size, dtype=np.int64)
+    index = np.clip(np.searchsorted(other_keys, keys), 0, other_keys.size - 1)
+    return np.where(other_keys[index] == keys, values[index], 0)
+
+
+def count(data: CountInput, windows: Windows) -> dict[int, list[WindowCounts]]:
+    """Per target and window: members, enrolled, active, read, passed, acknowledged people."""
+    if len(windows) > MAX_WINDOWS:
+        head = count(data, windows[:MAX_WINDOWS])
+        tail = count(data, windows[MAX_WINDOWS:])
+        return {t: head[t] + tail[t] for t in data.targets}
+    position = {target: index for index, target in enumerate(data.targets)}
+    units = sorted(data.unit_targets)
+    sets = sorted(data.set_targets)
+    unit_targets = [[position[t] for t in data.unit_targets[u]] for u in units] + [[]]
+    set_targets = [[position[t] for t in data.set_targets[s]] for s in sets] + [[]]
+
+    unit_ids = np.array(units, dtype=np.int64)
+    set_ids = np.array(sets, dtype=np.int64)
+    members = np.array(data.members, dtype=np.int64).reshape(-1, 4)
+    m_unit = _positions(members[:, 0], unit_ids)
+    m_user, m_ok, m_win = members[:, 1], members[:, 2], members[:, 3]
+    activity = data.activity
+    a_set = _positions(_column(activity, 0), set_ids)
+    a_user = _column(activity, 1)
+    firsts = _column(activity, 2)
+    marks = [
+        window_marks(
+            [row[column] for row in activity],
+            firsts,
+            np.array(
+                [-1 if row[column + 3] is None else row[column + 3] for row in activity],
+                dtype=np.int64,
+            ),
+            windows,
+        )
+        for column in (3, 4, 5)
+    ]
+    core = {explainer: index for index, explainer in enumerate(data.core)}
+    kept = [r for r in data.reads if r[2] in core]
+    r_set = _positions(_column(kept, 0), set_ids)
+    r_user = _column(kept, 1)
+    r_item = np.array([core[r[2]] for r in kept], dtype=np.int64)
+    r_day = _column(kept, 3)
+
+    people = np.unique(np.concatenate((m_user, a_user, r_user)))
+    n = max(int(people.size), 1)
+
+    rows, target = _expand(m_unit, unit_targets)
+    m_key = target * n + np.searchsorted(people, m_user[rows])
+    m_keys, m_any, m_consented = _reduce(m_key, m_win[rows], m_win[rows] * (m_ok[rows] > 0))
+
+    rows, target = _expand(a_set, set_targets)
+    a_key = target * n + np.searchsorted(people, a_user[rows])
+    a_keys, *a_marks = _reduce(a_key, *(mark[rows] for mark in marks))
+
+    rows, target = _expand(r_set, set_targets)
+    item_key = (target * n + np.searchsorted(people, r_user[rows])) * len(core) + r_item[rows]
+    item_keys, first_day = _reduce(item_key, r_day[rows], how=np.minimum)
+    r_keys, done_day = _reduce(item_keys // max(len(core), 1), first_day, how=np.maximum)
+    _, items = _reduce(item_keys // max(len(core), 1), np.ones_like(first_day), how=np.add)
+    read_mask = np.zeros(r_keys.size, dtype=np.int64)
+    for index, (_, high) in enumerate(windows):
+        read_mask |= ((items == len(core)) & (done_day <= high)).astype(np.int64) << index
+
+    flags = [_aligned(m_keys, a_keys, mark) for mark in a_marks]
+    read = _aligned(m_keys, r_keys, read_mask)
+    m_target = m_keys // n
+    size = len(data.targets)
+    result: dict[int, list[WindowCounts]] = {t: [] for t in data.targets}
+    for index in range(len(windows)):
+        bit = np.int64(1) << np.int64(index)
+        listed = (m_any & bit) != 0
+
+        totals = np.bincount(m_target[listed], minlength=size)
+        enrolled, active, reminded, passed, readers = (
+            np.bincount(m_target[listed & ((mask & bit) != 0)], minlength=size)
+            for mask in (m_consented, flags[0], flags[1], flags[2], read)
+        )
+        for target_id, t in position.items():
+            result[target_id].append(
+                WindowCounts(
+                    active=int(active[t]),
+                    scorecard=ScorecardCounts(
+                        members=int(totals[t]),
+                        enrolled=int(enrolled[t]),
+                        read_core=int(readers[t]),
+                        passed_core=int(passed[t]),
+                        acknowledged=int(reminded[t]),
+                    ),
+                )
+            )
+    return result
