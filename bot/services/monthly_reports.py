@@ -102,7 +102,7 @@ async def send_monthly(
             session, now=now, key=key, kind=FireKind.REPORT.value, unit_id=unit_id, fire_at=due
         )
         if fire_id is None:
-            await session.rollback()
+            await session.commit()  # nothing written; a rollback would expire loaded rows
             continue
         contents = {
             language: await outbox.add_content(

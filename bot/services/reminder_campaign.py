@@ -142,7 +142,7 @@ async def send_offer(
         fire_at=due,
     )
     if fire_id is None:
-        await session.rollback()
+        await session.commit()  # nothing written; a rollback would expire loaded rows
         return FireOutcome(None, due)
     tree = await load_tree(session)
     sent = 0

@@ -135,7 +135,8 @@ async def audience(session: AsyncSession, reminder: Reminder) -> list[Recipient]
         statement = statement.where(condition)
     units_of: dict[int, set[int]] = defaultdict(set)
     language_of: dict[int, str] = {}
-    for user_id, unit_id, language in (await session.execute(statement)).all():
+    connection = await session.connection()
+    for user_id, unit_id, language in (await connection.execute(statement)).all():
         units_of[user_id].add(unit_id)
         language_of[user_id] = language
     return [
@@ -191,7 +192,8 @@ async def _queue(
         contents=contents,
         not_before=not_before,
     )
-    await session.execute(
+    connection = await session.connection()
+    await connection.execute(
         update(ReminderFire).where(col(ReminderFire.id) == fire_id).values(recipients=count)
     )
     return count
@@ -232,7 +234,7 @@ async def fire_due(
         fire_at=due,
     )
     if fire_id is None:
-        await session.rollback()
+        await session.commit()  # nothing written; a rollback would expire loaded rows
         return FireOutcome(None, due)
     recipients = await audience(session, reminder)
     card = await _card(session, reminder, fire_id)
@@ -357,7 +359,7 @@ async def snooze(
         origin_id=fire.id,
     )
     if snooze_id is None:
-        await session.rollback()
+        await session.commit()  # nothing written; a rollback would expire loaded rows
         return SnoozeResult(SnoozeStatus.ALREADY)
     card = await _card(
         session,
