@@ -1,28 +1,58 @@
 """Outgoing rate limits: one global pace, one message a second per private chat, 20 a minute
-per group. Waiters sleep until their slot; nothing polls.
+per group. Waiters sleep until their moment; nothing polls.
 
-Slots are reserved in order (first come, first served) and never bunch up: a slot nobody used
-is not saved for later, so after a quiet spell the pace does not burst above the rate. Telegram
-counts a send when it arrives, not when it left here, and arrivals jitter by a few
-milliseconds; `headroom` keeps the global pace that much below the rate so the jitter does not
-push a one-second window over it.
+Two rules hold the global rate:
+- a pace: slots `1/rate` apart, reserved first come, first served; a slot nobody used is
+  not saved for later, so after a quiet spell the pace does not burst;
+- a window: at most `rate` sends in any second, counted from when each answer came back.
+  Telegram counts a send when it arrives, which is after it left and before its answer, so
+  a send that left late (a busy machine, a slow network) can crowd the second after it; a
+  window over answer times can never be crowded that way, whatever the jitter. A send in
+  flight holds its place in the window until its answer.
+
+A chat's next message waits `private_interval` (1 s) or `group_interval` (3 s) after the
+previous answer from that chat.
+
+Use `async with limiter.slot(chat_id): send(...)`. The sender splits the steps to do its
+bookkeeping while it waits: `chat_turn`, `reserve`, `wait(ticket, lead=…)`, `begin`, `finish`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
-PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
+PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 3.0  # 20 messages a minute
-DEFAULT_HEADROOM = 0.02
+WINDOW = 1.0  # seconds
 _PRUNE_EVERY = 1024
 
 
 def is_group(chat_id: int) -> bool:
     """Groups, supergroups and channels have negative ids; people have positive ones."""
     return chat_id < 0
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A reserved moment (on the limiter's clock) for one send."""
+
+    slot: float
+    generation: int
+
+
+class InFlight:
+    """A send that has begun; `finish` it when its answer (or error) arrives."""
+
+    __slots__ = ("answered_at", "chat_id")
+
+    def __init__(self, chat_id: int) -> None:
+        self.chat_id = chat_id
+        self.answered_at: float | None = None
 
 
 class Limiter:
@@ -34,58 +64,97 @@ class Limiter:
         *,
         private_interval: float = PRIVATE_INTERVAL,
         group_interval: float = GROUP_INTERVAL,
-        headroom: float = DEFAULT_HEADROOM,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.interval = 1.0 / (rate * (1.0 - headroom))
+        self.interval = 1.0 / rate
+        self.window_size = max(1, int(rate))
         self.private_interval = private_interval
         self.group_interval = group_interval
         self.clock = clock
         self._next_free = 0.0
         self._paused_until = 0.0
-        self._generation = 0  # bumped by `pause`: slots reserved before it are void
+        self._generation = 0  # bumped by `pause`: tickets issued before it are void
+        self._window: deque[InFlight] = deque()
+        self._answered = asyncio.Event()
         self._chats: dict[int, float] = {}
-        self._acquired = 0
+        self._turns = 0
 
     @property
     def paused_for(self) -> float:
         return max(0.0, self._paused_until - self.clock())
 
-    async def acquire(self, chat_id: int) -> None:
-        """Return when a message to `chat_id` may go out now."""
-        await self._wait_for_chat(chat_id)
-        await self._wait_global()
-        self._acquired += 1
-        if self._acquired % _PRUNE_EVERY == 0:
-            self._prune()
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold a send to `chat_id`: enter when it may go, leave when its answer came."""
+        await self.chat_turn(chat_id)
+        while True:
+            ticket = self.reserve()
+            await self.wait(ticket)
+            flight = await self.begin(ticket, chat_id)
+            if flight is not None:
+                break
+        try:
+            yield
+        finally:
+            self.finish(flight)
 
-    async def _wait_for_chat(self, chat_id: int) -> None:
+    async def chat_turn(self, chat_id: int) -> None:
+        """Wait until `chat_id` may get its next message."""
         now = self.clock()
-        gap = self.group_interval if is_group(chat_id) else self.private_interval
         slot = max(now, self._chats.get(chat_id, 0.0))
-        self._chats[chat_id] = slot + gap
+        self._chats[chat_id] = slot + self._gap(chat_id)
+        self._turns += 1
+        if self._turns % _PRUNE_EVERY == 0:
+            self._prune(now)
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    async def _wait_global(self) -> None:
+    def reserve(self) -> Ticket:
+        """The next free slot of the pace (after any pause), taken."""
+        slot = max(self.clock(), self._next_free, self._paused_until)
+        self._next_free = slot + self.interval
+        return Ticket(slot, self._generation)
+
+    async def wait(self, ticket: Ticket, *, lead: float = 0.0) -> bool:
+        """Sleep until `lead` seconds before the slot; False if a pause voided the ticket."""
+        delay = ticket.slot - lead - self.clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return ticket.generation == self._generation
+
+    async def begin(self, ticket: Ticket, chat_id: int = 0) -> InFlight | None:
+        """Wait for room in the window and take it; None if a pause voided the ticket."""
         while True:
+            if ticket.generation != self._generation:
+                return None
             now = self.clock()
-            if now < self._paused_until:
-                await asyncio.sleep(self._paused_until - now)
-                continue
-            slot = max(now, self._next_free)
-            self._next_free = slot + self.interval
-            generation = self._generation
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            if generation == self._generation:
-                return
+            while self._window and self._expired(self._window[0], now):
+                self._window.popleft()
+            if len(self._window) < self.window_size:
+                flight = InFlight(chat_id)
+                self._window.append(flight)
+                return flight
+            oldest = self._window[0].answered_at
+            timeout = None if oldest is None else oldest + WINDOW - now
+            answered = self._answered
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(answered.wait(), timeout)
+
+    def finish(self, flight: InFlight) -> None:
+        """The answer to a send came back (or it failed): start counting its second."""
+        now = self.clock()
+        flight.answered_at = now
+        if flight.chat_id:
+            busy_until = now + self._gap(flight.chat_id)
+            self._chats[flight.chat_id] = max(self._chats.get(flight.chat_id, 0.0), busy_until)
+        answered, self._answered = self._answered, asyncio.Event()
+        answered.set()
 
     def pause(self, seconds: float) -> None:
-        """Nothing goes out for `seconds` (Telegram said retry_after); waiters queue again."""
+        """Nothing goes out for `seconds` (Telegram said retry_after); tickets are void."""
         until = self.clock() + seconds
         if until > self._paused_until:
             self._paused_until = until
@@ -97,7 +166,13 @@ class Limiter:
         until = self.clock() + seconds
         self._chats[chat_id] = max(self._chats.get(chat_id, 0.0), until)
 
-    def _prune(self) -> None:
-        now = self.clock()
+    def _gap(self, chat_id: int) -> float:
+        return self.group_interval if is_group(chat_id) else self.private_interval
+
+    @staticmethod
+    def _expired(flight: InFlight, now: float) -> bool:
+        return flight.answered_at is not None and flight.answered_at + WINDOW <= now
+
+    def _prune(self, now: float) -> None:
         for chat_id in [c for c, free in self._chats.items() if free <= now]:
             del self._chats[chat_id]

@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import outbox, render
-from bot.delivery.limiter import Limiter
+from bot.delivery.limiter import InFlight, Limiter
 from bot.delivery.outbox import Claimed
 from bot.delivery.render import Payload
 from bot.settings import Settings
@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 RETRY_MARGIN = 0.5  # seconds added to Telegram's retry_after
 UNAUTHORIZED_PAUSE = 60.0
 MAX_RATE_LIMITED = 20  # 429s for one row before it goes back to the outbox
+PREPARE_LEAD = 0.15  # seconds before its slot a row is marked `sending`
 UNREACHABLE_MARKERS = ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
 _CONTENT_CACHE = 256
 
@@ -318,16 +319,11 @@ class Sender:
     async def _deliver(self, row: Claimed) -> None:
         content = await self._content(row.content_id)
         for _ in range(MAX_RATE_LIMITED):
-            await self.limiter.acquire(row.chat_id)
-            if self._stopping:
-                return
-            async with self.sessionmaker() as session:
-                started = await outbox.start_sending(session, row, sender_id=self.name)
-                await session.commit()
-            if not started:
-                self.stats.skipped += 1
+            flight = await self._take_slot(row)
+            if flight is None:
                 return
             if content is None:
+                self.limiter.finish(flight)
                 await self._final(row, DeliveryStatus.FAILED, "its content is gone")
                 return
             try:
@@ -338,13 +334,17 @@ class Sender:
                     paid=self.options.paid,
                     request_timeout=self.options.send_timeout,
                 )
-            except TelegramRetryAfter as error:
-                self._rate_limited(row, error.retry_after)
-                await self._back_to_pending(row, describe(error))
-                continue
-            except (TelegramAPIError, ValueError) as error:
-                await self._failed_send(row, error)
-                return
+            except BaseException as error:
+                self.limiter.finish(flight)
+                if isinstance(error, TelegramRetryAfter):
+                    self._rate_limited(row, error.retry_after)
+                    await self._back_to_pending(row, describe(error))
+                    continue
+                if isinstance(error, TelegramAPIError | ValueError):
+                    await self._failed_send(row, error)
+                    return
+                raise
+            self.limiter.finish(flight)
             async with self.sessionmaker() as session:
                 await outbox.mark_sent(
                     session,
@@ -357,6 +357,38 @@ class Sender:
             self.stats.sent += 1
             return
         await self._retry(row, "rate limited again and again")
+
+    async def _take_slot(self, row: Claimed) -> InFlight | None:
+        """Wait for the row's moment, marking it `sending` just before; None: do not send
+        (stopping, cancelled, or taken over by another sender).
+
+        The commit happens in the last `PREPARE_LEAD` seconds before the slot, so it does not
+        delay the send and rows are not left `sending` long before they go.
+        """
+        await self.limiter.chat_turn(row.chat_id)
+        prepared = False
+        while True:
+            ticket = self.limiter.reserve()
+            if await self.limiter.wait(ticket, lead=PREPARE_LEAD):
+                if self._stopping:
+                    if prepared:
+                        await self._back_to_pending(row, "the sender stopped")
+                    return None
+                if not prepared:
+                    async with self.sessionmaker() as session:
+                        started = await outbox.start_sending(session, row, sender_id=self.name)
+                        await session.commit()
+                    if not started:
+                        self.stats.skipped += 1
+                        return None
+                    prepared = True
+                if await self.limiter.wait(ticket):
+                    flight = await self.limiter.begin(ticket, row.chat_id)
+                    if flight is not None:
+                        return flight
+            if prepared and self.limiter.paused_for > PREPARE_LEAD:
+                await self._back_to_pending(row, "paused after a 429")
+                prepared = False
 
     def _rate_limited(self, row: Claimed, retry_after: float) -> None:
         self.stats.rate_limited += 1

@@ -1,0 +1,59 @@
+"""The limiter's rules on the real clock, with short intervals."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.delivery.limiter import Limiter
+
+
+async def test_the_pace_spreads_sends_evenly() -> None:
+    limiter = Limiter(100, private_interval=0)
+    started = time.monotonic()
+    moments = []
+    for chat in range(21):
+        async with limiter.slot(chat):
+            moments.append(time.monotonic())
+    assert moments[-1] - started >= 0.19
+    gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
+    assert min(gaps) >= 0.009
+
+
+async def test_a_window_second_counts_from_the_answers() -> None:
+    limiter = Limiter(5, private_interval=0)  # a window of 5 sends per second
+    starts: list[float] = []
+    answers: list[float] = []
+
+    async def send(chat: int) -> None:
+        async with limiter.slot(chat):
+            starts.append(time.monotonic())
+            await asyncio.sleep(0.15)  # a slow answer
+        answers.append(time.monotonic())
+
+    await asyncio.gather(*(send(chat) for chat in range(11)))
+    starts.sort()
+    answers.sort()
+    for k in range(len(starts) - 5):
+        assert starts[k + 5] >= answers[k] + 0.99
+
+
+async def test_one_chat_waits_after_its_previous_answer() -> None:
+    limiter = Limiter(1000, private_interval=0.2, group_interval=0.4)
+    for chat, gap in ((7, 0.2), (-1007, 0.4)):
+        async with limiter.slot(chat):
+            await asyncio.sleep(0.05)
+        answered = time.monotonic()
+        async with limiter.slot(chat):
+            assert time.monotonic() - answered >= gap - 0.005
+
+
+async def test_a_pause_voids_tickets_and_holds_everyone() -> None:
+    limiter = Limiter(1000, private_interval=0)
+    ticket = limiter.reserve()
+    limiter.pause(0.2)
+    assert not await limiter.wait(ticket)
+    assert await limiter.begin(ticket, 1) is None
+    started = time.monotonic()
+    async with limiter.slot(2):
+        assert time.monotonic() - started >= 0.19
