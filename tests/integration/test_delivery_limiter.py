@@ -16,8 +16,8 @@ async def test_the_pace_spreads_sends_evenly() -> None:
         async with limiter.slot(chat):
             moments.append(time.monotonic())
     assert moments[-1] - started >= 0.19
-    gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
-    assert min(gaps) >= 0.009
+    # No burst: a slot nobody used is not saved for later.
+    assert all(moments[k + 5] - moments[k] >= 0.045 for k in range(len(moments) - 5))
 
 
 async def test_a_window_second_counts_from_the_answers() -> None:
