@@ -45,3 +45,15 @@ class ReminderAdminCb(CallbackData, prefix="rm1"):
     act: str  # a step of `/nhacnho` (bot.telegram.routers.reminders)
     id: int = 0  # a reminder, a unit or an index into the choices offered
     v: str = ""  # a short value: a page, a year, an on/off flag
+
+
+class BroadcastCb(CallbackData, prefix="bc1"):
+    # "unit" toggle a unit, "next", "lesson"/"quiz" list them, "pick" one, "ack"/"silent"
+    # toggle, "when"/"now" schedule, "preview", "send", "back", "drop" the draft, "stop" a
+    # running broadcast
+    act: str
+    v: int = 0  # a unit id, a list index or a broadcast id
+
+
+class BroadcastAckCb(CallbackData, prefix="ba1"):
+    b: int  # broadcast id (0 in a preview)
