@@ -133,8 +133,16 @@ for _module, _name in (
     ("bot.cli.quizzes", "quizzes"),
     ("bot.cli.content", "content"),
     ("bot.cli.reminders", "reminders"),
+    ("bot.cli.units", "units"),
+    ("bot.cli.invite", "invite"),
+    ("bot.cli.stats", "stats"),
+    ("bot.cli.demo", "demo"),
 ):
     _mount(_module, _name)
+
+from bot.cli import grants as _grants  # noqa: E402  (after `app` exists)
+
+_grants.register(app)
 
 
 def main() -> None:

@@ -265,7 +265,7 @@ def _check_kinds(row: _Row, by_code: dict[str, _Row], existing: dict[str, Unit])
     parent = by_code.get(row.parent_code)
     parent_kind = parent.kind if parent else existing[row.parent_code].kind
     if parent_kind not in allowed:
-        return f"a {row.kind} cannot sit under a {parent_kind}"
+        return f"{row.kind} units sit only under a province; {row.parent_code} is {parent_kind}"
     return None
 
 

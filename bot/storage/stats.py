@@ -684,3 +684,15 @@ async def people(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Pe
             ok = consent_at is not None and erased_at is None
             found[int(user_id)] = Person(int(user_id), first, last, username, bool(public), ok)
     return found
+
+
+async def current_member_counts(session: AsyncSession) -> dict[int, int]:
+    """Distinct people with a current membership, per unit (the unit alone, not its subtree)."""
+    connection = await session.connection()
+    member = Membership.__table__  # type: ignore[attr-defined]
+    statement = (
+        select(member.c.unit_id, func.count(func.distinct(member.c.user_id)))
+        .where(member.c.until.is_(None))
+        .group_by(member.c.unit_id)
+    )
+    return {int(unit): int(n) for unit, n in await _fetch_all(connection, statement)}

@@ -57,3 +57,22 @@ class BroadcastCb(CallbackData, prefix="bc1"):
 
 class BroadcastAckCb(CallbackData, prefix="ba1"):
     b: int  # broadcast id (0 in a preview)
+
+
+class StatsCb(CallbackData, prefix="st1"):
+    act: str  # "show" the table, "chart", "xlsx", "csv"
+    unit: int
+    period: str  # bot.domain.periods.Period.code(): absolute dates
+    page: int = 0  # page of child units
+
+
+class InviteCb(CallbackData, prefix="iv1"):
+    act: str  # "open" a unit (its children), "pick" it, "make" the invite with `role`
+    unit: int = 0
+    role: str = ""
+    page: int = 0
+
+
+class HonourCb(CallbackData, prefix="hr1"):
+    unit: int
+    period: str  # bot.domain.periods.Period.code()
