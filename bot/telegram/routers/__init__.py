@@ -7,6 +7,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     from bot.telegram.routers import (
+        broadcast,
         consent_gate,
         errors,
         fallback,
@@ -26,6 +27,8 @@ def get_routers() -> list[Router]:
         consent_gate.router,
         # Before lessons: its free-text search would swallow the reminder wizard's answers.
         reminders.router,
+        # Before lessons too, for the broadcast wizard's text and media.
+        broadcast.router,
         lessons.router,
         quiz.router,
         fallback.router,
