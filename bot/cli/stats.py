@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli.units import OPERATOR, fail, settings_or_exit, with_session
-from bot.domain.periods import Period, PeriodError, assessment_year, parse_date
+from bot.domain.periods import Period, PeriodError, assessment_year, parse_date, parse_period
 from bot.reports.model import ExportData
 from bot.services import stats
 from bot.services.stats import StatsConfig
@@ -56,8 +56,12 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def _period(start: str | None, end: str | None, today: date) -> Period:
+def _period(start: str | None, end: str | None, preset: str | None, today: date) -> Period:
     try:
+        if preset is not None:
+            if start or end:
+                fail("give --period or --from/--to, not both")
+            return parse_period(preset, today)
         if start is None and end is None:
             return assessment_year(today)
         if start is None or end is None:
@@ -78,16 +82,21 @@ def report(
         str | None, typer.Option("--to", help="Last day, dd/mm/yyyy (default: 15/11).")
     ] = None,
     format_: Annotated[Format, typer.Option("--format", help="xlsx, csv or json.")] = Format.XLSX,
+    preset: Annotated[
+        str | None,
+        typer.Option("--period", help="Instead of dates: month, quarter, year or lastyear."),
+    ] = None,
 ) -> None:
     """Write the report of a unit and its child units over a period.
 
-    Without dates: the current assessment year of Thông tư 124/2021 (16/11 to 15/11). XLSX: a
+    Without dates: the current assessment year of Thông tư 124/2021 (16/11 to 15/11);
+    `--period lastyear` is the one before it. XLSX: a
     summary, a sheet per metric over time, a sheet per child unit with its members. CSV: the
     unit table. JSON: everything.
     """
     settings = settings_or_exit()
     config = StatsConfig.from_settings(settings)
-    period = _period(start, end, config.today())
+    period = _period(start, end, preset, config.today())
 
     async def build(session: AsyncSession) -> ExportData:
         node = (await load_tree(session)).find(unit)

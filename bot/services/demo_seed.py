@@ -131,7 +131,7 @@ async def _root(session: AsyncSession, code: str) -> Unit:
         raise SeedError(f"{code} has already been seeded: choose another --root")
     root = await unit_by_code(session, code)
     if root is None:
-        root = Unit(code=code, name=f"Tỉnh trình diễn ({code})", kind=UnitKind.PROVINCE.value)
+        root = Unit(code=code, name="Tỉnh trình diễn", kind=UnitKind.PROVINCE.value)
         session.add(root)
         await session.flush()
     return root

@@ -293,7 +293,8 @@ async def export(
     step(0, 4)
     await refresh(session, config)
     step(1, 4)
-    report = await _report(session, tree, access, unit_id, period, config, breakdown(period))
+    buckets = breakdown(period.clipped(config.today()))
+    report = await _report(session, tree, access, unit_id, period, config, buckets)
     step(2, 4)
     children = tree.children(unit_id)
     grandchildren = {c: tree.children(c) for c in children}

@@ -12,11 +12,14 @@ def get_routers() -> list[Router]:
         errors,
         fallback,
         help,
+        honour,
+        invites,
         lessons,
         quiz,
         reminders,
         settings,
         start,
+        stats,
     )
 
     routers = [
@@ -31,6 +34,9 @@ def get_routers() -> list[Router]:
         broadcast.router,
         lessons.router,
         quiz.router,
+        stats.router,
+        invites.router,
+        honour.router,
         fallback.router,
     ]
     for router in routers:

@@ -1,0 +1,215 @@
+"""`/thongke` (`/stats`): participation statistics of a unit and its child units.
+
+`/thongke [unit code] [period]`; the period is tháng, quý, năm (the TT 124/2021 assessment
+year, 16/11–15/11), năm trước, or dd/mm/yyyy-dd/mm/yyyy. Buttons: child pages, other periods,
+the trend chart, the Excel file and the CSV. The service checks the scope on every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from aiogram import Bot, Router
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.periods import Period, PeriodError, from_code, parse_period, this_month
+from bot.services import stats
+from bot.services.access import Access
+from bot.services.grants import ScopeError, default_unit, scope_roots
+from bot.services.stats import StatsConfig
+from bot.services.units import UnitNode, UnitTree, load_tree
+from bot.settings import Settings
+from bot.storage.models import Role, User
+from bot.telegram import stats_views as views
+from bot.telegram import texts
+from bot.telegram.callbacks import StatsCb
+from bot.telegram.commands import CommandSpec, register
+from bot.telegram.i18n import N_
+
+STATS = CommandSpec(
+    "thongke",
+    "stats",
+    N_("Participation statistics of your units: /thongke [unit] [period]"),
+    role=Role.TRAINER,
+)
+register(STATS)
+
+router = Router(name="stats")
+
+
+class UnknownCode(LookupError):
+    pass
+
+
+def parse_arguments(
+    args: str | None, tree: UnitTree, today: date, default: Period
+) -> tuple[UnitNode | None, Period]:
+    """`[unit code] [period]`, either part optional."""
+    text = (args or "").strip()
+    if not text:
+        return None, default
+    try:
+        return None, parse_period(text, today)
+    except PeriodError:
+        pass
+    first, _, rest = text.partition(" ")
+    node = tree.find(first)
+    if node is None:
+        raise UnknownCode(first)
+    return node, parse_period(rest, today) if rest.strip() else default
+
+
+def may_see_stats(access: Access) -> bool:
+    return access.is_admin or access.has_role(Role.TRAINER)
+
+
+@router.message(STATS.filter())
+async def stats_command(
+    message: Message,
+    command: CommandObject,
+    user: User,
+    session: AsyncSession,
+    settings: Settings,
+    access: Access | None = None,
+) -> None:
+    access = access or Access(user_id=user.id)
+    if not may_see_stats(access):
+        await message.answer(views.learner_not_allowed())
+        return
+    config = StatsConfig.from_settings(settings)
+    today = config.today()
+    tree = await load_tree(session)
+    try:
+        node, period = parse_arguments(command.args, tree, today, this_month(today))
+    except UnknownCode as exc:
+        await message.answer(views.unknown_unit(str(exc)))
+        return
+    except PeriodError as exc:
+        await message.answer(views.bad_period(str(exc)))
+        return
+    unit_id = node.id if node is not None else default_unit(tree, access, Role.TRAINER)
+    if unit_id is None:
+        roots = [tree.nodes[u] for u in scope_roots(tree, access, Role.TRAINER)]
+        text, choices = views.choose_unit(roots, period)
+        await message.answer(text, reply_markup=choices)
+        return
+    text, keyboard = await _screen(session, access, unit_id, period, 0, config)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def _screen(
+    session: AsyncSession,
+    access: Access,
+    unit_id: int,
+    period: Period,
+    page: int,
+    config: StatsConfig,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    try:
+        report = await stats.unit_report(
+            session, access=access, unit_id=unit_id, period=period, config=config
+        )
+    except ScopeError:
+        return views.unit_not_allowed(), None
+    return views.report_text(report, page), views.report_keyboard(report, page, config.today())
+
+
+@router.callback_query(StatsCb.filter())
+async def stats_button(
+    query: CallbackQuery,
+    callback_data: StatsCb,
+    user: User,
+    session: AsyncSession,
+    settings: Settings,
+    bot: Bot,
+    access: Access | None = None,
+) -> None:
+    access = access or Access(user_id=user.id)
+    try:
+        period = from_code(callback_data.period)
+    except PeriodError:
+        await query.answer(texts.stale_button())
+        return
+    if not isinstance(query.message, Message):
+        await query.answer(texts.stale_button())
+        return
+    message = query.message
+    config = StatsConfig.from_settings(settings)
+    unit_id = callback_data.unit
+    try:
+        if callback_data.act == "show":
+            text, keyboard = await _screen(
+                session, access, unit_id, period, callback_data.page, config
+            )
+            await query.answer()
+            await _edit(message, text, keyboard)
+        elif callback_data.act == "chart":
+            await query.answer(views.preparing())
+            await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
+            await _send_chart(message, session, access, unit_id, period, config)
+        elif callback_data.act in ("xlsx", "csv"):
+            await query.answer(views.preparing())
+            await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_DOCUMENT)
+            await _send_file(message, session, access, unit_id, period, config, callback_data.act)
+        else:
+            await query.answer(texts.stale_button())
+    except ScopeError:
+        await message.answer(views.unit_not_allowed())
+
+
+async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    try:
+        await message.edit_text(text, reply_markup=keyboard)
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            await message.answer(text, reply_markup=keyboard)
+
+
+async def _send_chart(
+    message: Message,
+    session: AsyncSession,
+    access: Access,
+    unit_id: int,
+    period: Period,
+    config: StatsConfig,
+) -> None:
+    from bot.reports.chart import trend_png
+
+    trend = await stats.trend(session, access=access, unit_id=unit_id, period=period, config=config)
+    png = await asyncio.to_thread(trend_png, trend)
+    await message.answer_photo(
+        BufferedInputFile(png, filename=f"xu-huong-{trend.unit.code}.png"),
+        caption=views.chart_caption(trend.unit.name, trend.period),
+    )
+
+
+async def _send_file(
+    message: Message,
+    session: AsyncSession,
+    access: Access,
+    unit_id: int,
+    period: Period,
+    config: StatsConfig,
+    kind: str,
+) -> None:
+    from bot.reports.tables import to_csv
+    from bot.reports.xlsx import to_xlsx
+
+    data = await stats.export(session, access=access, unit_id=unit_id, period=period, config=config)
+    report = data.report
+    if kind == "xlsx":
+        content = await asyncio.to_thread(to_xlsx, data)
+        people = report.can_see_people
+    else:
+        content = to_csv(report)
+        people = False
+    name = f"thong-ke-{report.unit.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{kind}"
+    await message.answer_document(
+        BufferedInputFile(content, filename=name),
+        caption=views.export_caption(report.unit.name, period, people),
+    )
