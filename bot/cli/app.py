@@ -137,6 +137,7 @@ for _module, _name in (
     ("bot.cli.invite", "invite"),
     ("bot.cli.stats", "stats"),
     ("bot.cli.demo", "demo"),
+    ("bot.cli.broadcast", "broadcast"),
 ):
     _mount(_module, _name)
 

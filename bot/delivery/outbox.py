@@ -144,8 +144,10 @@ async def claim(
     limit: int,
     lease: float,
     now: datetime | None = None,
+    source: tuple[str, int] | None = None,
 ) -> list[Claimed]:
-    """Lease up to `limit` due pending rows to `sender_id`, oldest first."""
+    """Lease up to `limit` due pending rows to `sender_id`, oldest first (only those of
+    `source`, a (kind, id) pair, when given)."""
     moment = now or utcnow()
     due = (
         select(col(Delivery.id))
@@ -160,6 +162,10 @@ async def claim(
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
     )
+    if source is not None:
+        due = due.where(
+            col(Delivery.source_kind) == source[0], col(Delivery.source_id) == source[1]
+        )
     if _dialect(session) == "postgresql":
         due = due.with_for_update(skip_locked=True)
     statement = (

@@ -134,6 +134,7 @@ class SenderOptions:
     max_backoff: float = 300.0
     poll_interval: float = 1.0
     batch_seconds: float = 2.0
+    source: tuple[str, int] | None = None  # send only this (kind, id); None: everything
 
     def __post_init__(self) -> None:
         if self.send_lease <= 2 * self.send_timeout:
@@ -251,7 +252,11 @@ class Sender:
     async def _claim(self, limit: int) -> int:
         async with self.sessionmaker() as session:
             rows = await outbox.claim(
-                session, sender_id=self.name, limit=limit, lease=self.options.claim_lease
+                session,
+                sender_id=self.name,
+                limit=limit,
+                lease=self.options.claim_lease,
+                source=self.options.source,
             )
             await session.commit()
         for row in rows:
