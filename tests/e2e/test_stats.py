@@ -59,7 +59,13 @@ async def _organisation(offline: OfflineBot, world: World) -> dict[str, ChatDriv
             ("e5", LEARNER_B, [unit], "broadcast_ack", None, None),
         ):
             await ledger.record(
-                session, user_id=user, unit_ids=units, kind=kind, key=key, ref=ref, value=value,
+                session,
+                user_id=user,
+                unit_ids=units,
+                kind=kind,
+                key=key,
+                ref=ref,
+                value=value,
                 at=moment,
             )
         await session.commit()
@@ -94,8 +100,10 @@ async def test_officer_gets_table_chart_and_spreadsheet(offline: OfflineBot, wor
     book = load_workbook(io.BytesIO(sheet_message.document))
     summary = book["Tổng hợp"]
     header = [cell.value for cell in summary[1]]
-    rows = {row[0]: dict(zip(header, row, strict=True)) for row in summary.iter_rows(
-        min_row=2, values_only=True)}
+    rows = {
+        row[0]: dict(zip(header, row, strict=True))
+        for row in summary.iter_rows(min_row=2, values_only=True)
+    }
     total = rows["TRUONG-A"]
     assert (total["Thành viên"], total["Thành viên hoạt động"], total["Lượt đọc bài"]) == (3, 3, 1)
     assert (total["Lượt hoàn thành kiểm tra"], total["Lượt đạt"]) == (2, 1)
@@ -111,9 +119,7 @@ async def test_officer_gets_table_chart_and_spreadsheet(offline: OfflineBot, wor
     assert offline.emulator.violations == []
 
 
-async def test_trainer_elsewhere_and_learner_are_refused(
-    offline: OfflineBot, world: World
-) -> None:
+async def test_trainer_elsewhere_and_learner_are_refused(offline: OfflineBot, world: World) -> None:
     people = await _organisation(offline, world)
     refused = (await people["trainer_b"].send("/thongke TRUONG-A"))[-1]
     assert "not allowed to see this unit" in (refused.text or "")

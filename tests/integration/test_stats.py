@@ -113,20 +113,38 @@ async def _fill(session: AsyncSession, org: Org) -> None:
     await _event(session, 1001, [org.a], "lesson_read", "r1", at(march), ref="chi-thi-07")
     await _event(session, 1001, [org.a], "quiz_started", "s1", at(march, 10), ref="chi-thi-07")
     await _event(
-        session, 1001, [org.a], "quiz_finished", "f1", at(march, 11),
-        ref="chi-thi-07:passed", value=90,
+        session,
+        1001,
+        [org.a],
+        "quiz_finished",
+        "f1",
+        at(march, 11),
+        ref="chi-thi-07:passed",
+        value=90,
     )
     await _event(session, 1001, [org.a], "reminder_ack", "k1", at(march, 12))
     await _event(
-        session, 1002, [org.b], "quiz_finished", "f2", at(date(2026, 3, 6)),
-        ref="chi-thi-07:failed", value=40,
+        session,
+        1002,
+        [org.b],
+        "quiz_finished",
+        "f2",
+        at(date(2026, 3, 6)),
+        ref="chi-thi-07:failed",
+        value=40,
     )
     await _event(session, 1002, [org.b], "broadcast_delivered", "d2", at(date(2026, 3, 6)))
     both = [org.a, org.b]
     await _event(session, 1003, both, "lesson_read", "r3", at(date(2026, 2, 20)), ref="chi-thi-07")
     await _event(
-        session, 1003, both, "quiz_finished", "f3", at(date(2026, 3, 7)),
-        ref="chi-thi-07", value=70,
+        session,
+        1003,
+        both,
+        "quiz_finished",
+        "f3",
+        at(date(2026, 3, 7)),
+        ref="chi-thi-07",
+        value=70,
     )
     await _event(session, 1003, both, "broadcast_ack", "b3", at(date(2026, 3, 7)))
     await _event(session, 1009, [org.other], "quiz_finished", "f9", at(march), ref="x", value=99)

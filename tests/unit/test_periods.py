@@ -1,0 +1,124 @@
+"""Reporting periods: presets, the TT 124/2021 assessment year, parsing, codes, bitmaps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.periods import (
+    Period,
+    PeriodError,
+    PeriodKind,
+    assessment_year,
+    days_to_bits,
+    from_code,
+    merge_bits,
+    months,
+    parse_date,
+    parse_period,
+    previous_assessment_year,
+    this_month,
+    this_quarter,
+    weeks,
+    window,
+)
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.mark.parametrize(
+    ("today", "start", "end"),
+    [
+        (date(2026, 11, 15), date(2025, 11, 16), date(2026, 11, 15)),
+        (date(2026, 11, 16), date(2026, 11, 16), date(2027, 11, 15)),
+        (date(2026, 1, 1), date(2025, 11, 16), date(2026, 11, 15)),
+        (date(2024, 2, 29), date(2023, 11, 16), date(2024, 11, 15)),
+    ],
+)
+def test_assessment_year_runs_16_11_to_15_11(today: date, start: date, end: date) -> None:
+    period = assessment_year(today)
+    assert (period.start, period.end, period.kind) == (start, end, PeriodKind.YEAR)
+    before = previous_assessment_year(today)
+    assert before.end == date(start.year, 11, 15) and before.start == date(start.year - 1, 11, 16)
+
+
+def test_month_and_quarter() -> None:
+    assert this_month(date(2026, 2, 14)) == Period(
+        date(2026, 2, 1), date(2026, 2, 28), PeriodKind.MONTH
+    )
+    assert this_month(date(2026, 12, 31)).end == date(2026, 12, 31)
+    quarter = this_quarter(date(2026, 11, 25))
+    assert (quarter.start, quarter.end) == (date(2026, 10, 1), date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("tháng", PeriodKind.MONTH),
+        ("QUY", PeriodKind.QUARTER),
+        ("năm", PeriodKind.YEAR),
+        ("năm trước", PeriodKind.PREVIOUS_YEAR),
+        ("lastyear", PeriodKind.PREVIOUS_YEAR),
+    ],
+)
+def test_preset_words(text: str, kind: PeriodKind) -> None:
+    assert parse_period(text, date(2026, 5, 5)).kind is kind
+
+
+def test_custom_ranges_and_errors() -> None:
+    period = parse_period("1/3/2026 - 31/03/2026", date(2026, 5, 5))
+    assert (period.start, period.end, period.days) == (date(2026, 3, 1), date(2026, 3, 31), 31)
+    assert parse_date("2026-03-01") == date(2026, 3, 1)
+    for bad in (
+        "31/02/2026-01/03/2026",
+        "05/03/2026-01/03/2026",
+        "hôm qua",
+        "01/01/2020-01/01/2026",
+    ):
+        with pytest.raises(PeriodError):
+            parse_period(bad, date(2026, 5, 5))
+
+
+def test_codes_round_trip() -> None:
+    for period in (this_month(date(2026, 5, 5)), Period(date(2026, 1, 2), date(2026, 1, 9))):
+        assert from_code(period.code()) == period
+    with pytest.raises(PeriodError):
+        from_code("x1-2")
+
+
+def test_bounds_are_local_midnights() -> None:
+    start, end = Period(date(2026, 3, 1), date(2026, 3, 1)).bounds(ZONE)
+    assert start == datetime(2026, 2, 28, 17, tzinfo=UTC)
+    assert end == datetime(2026, 3, 1, 17, tzinfo=UTC)
+
+
+def test_weeks_and_months_cover_the_period_exactly() -> None:
+    period = Period(date(2026, 3, 4), date(2026, 5, 20))
+    for buckets in (weeks(period), months(period)):
+        assert buckets[0].start == period.start and buckets[-1].end == period.end
+        for left, right in pairwise(buckets):
+            assert (right.start - left.end).days == 1
+    assert all(b.start.weekday() == 0 for b in weeks(period)[1:])
+    assert len(months(period)) == 3
+
+
+def test_clipped_to_today() -> None:
+    year = assessment_year(date(2026, 11, 25))
+    assert year.clipped(date(2026, 11, 25)).end == date(2026, 11, 25)
+    assert this_month(date(2026, 1, 5)).clipped(date(2026, 3, 1)).end == date(2026, 1, 31)
+
+
+def test_day_bitmaps() -> None:
+    first = date(2026, 1, 1).toordinal()
+    bits = days_to_bits([first, first + 3, first + 40], first)
+    value = int.from_bytes(bits, "little")
+    assert window(value, first, first + 1, first + 2) == 0
+    assert window(value, first, first + 3, first + 3) == 1
+    assert window(value, first, first - 5, first) == 1 << 5
+    merged = merge_bits(bits, first, [first - 2], first - 2)
+    assert (
+        window(int.from_bytes(merged, "little"), first - 2, first - 2, first + 40).bit_count() == 4
+    )
