@@ -249,8 +249,8 @@ def _print_progress(found: broadcasts.Progress, missed: list[broadcasts.Undelive
             table.add_row(status.value, str(found.count(status)))
     table.add_row("total", str(found.total))
     console.print(table)
-    for reason, count in broadcasts.reasons(missed).most_common(8):
-        console.print(f"  {count} × {reason}")
+    for (state, error), count in broadcasts.reasons(missed).most_common(8):
+        console.print(f"  {count} × {state}" + (f": {error}" if error else ""))
 
 
 @app.command("status")

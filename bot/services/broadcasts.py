@@ -351,11 +351,9 @@ async def undelivered(session: AsyncSession, broadcast_id: int) -> list[Undelive
     return found
 
 
-def reasons(rows: Iterable[Undelivered]) -> Counter[str]:
-    """Undelivered messages per reason, most common first."""
-    return Counter(
-        f"{row.status}: {_short(row.error)}" if row.error else row.status for row in rows
-    )
+def reasons(rows: Iterable[Undelivered]) -> Counter[tuple[str, str]]:
+    """Undelivered messages per (status, reason); `most_common()` puts the big ones first."""
+    return Counter((row.status, _short(row.error)) for row in rows)
 
 
 def _short(error: str) -> str:

@@ -220,7 +220,7 @@ def ack_answer(logged: bool) -> str:
 
 
 def preview_ack() -> str:
-    return _("This is the preview: recipients' taps are recorded.")
+    return _("This is only the preview: nothing is recorded here.")
 
 
 def not_a_recipient() -> str:
@@ -295,7 +295,17 @@ def final_view(progress: Progress, unit_names: list[str]) -> str:
     )
 
 
-def report_text(progress: Progress, reasons: list[tuple[str, int]]) -> str:
+def status_name(status: str) -> str:
+    names = {
+        DeliveryStatus.FAILED.value: _("failed"),
+        DeliveryStatus.BLOCKED.value: _("blocked"),
+        DeliveryStatus.UNCERTAIN.value: _("uncertain"),
+        DeliveryStatus.CANCELLED.value: _("cancelled"),
+    }
+    return names.get(status, status)
+
+
+def report_text(progress: Progress, reasons: list[tuple[tuple[str, str], int]]) -> str:
     lines = [
         _("<b>Report of broadcast #{id}</b>").format(id=progress.broadcast.id),
         _("Delivered: {sent} of {total}").format(
@@ -313,7 +323,9 @@ def report_text(progress: Progress, reasons: list[tuple[str, int]]) -> str:
             lines.append(label.format(n=progress.count(status)))
     if reasons:
         lines.append(_("Reasons:"))
-        lines.extend(f"• {escape(reason)}: {count}" for reason, count in reasons[:8])
+        for (state, error), count in reasons[:8]:
+            reason = f"{status_name(state)} ({error})" if error else status_name(state)
+            lines.append(f"• {escape(reason)}: {count}")
         lines.append(_("The attached file lists who did not get it."))
     return "\n".join(lines)
 
