@@ -90,17 +90,29 @@ class _Group:
 
 
 class _LocalDays:
-    """Local day ordinals of UTC instants, cached per minute (time zones move by minutes)."""
+    """Local day ordinals of UTC instants, cached per hour, or per minute in the zones whose
+    offset is not a whole number of hours."""
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
         self.cache: dict[Any, int] = {}
+        year = datetime.now(zone).year
+        offsets = {datetime(year, month, 1, tzinfo=zone).utcoffset() for month in (1, 7)}
+        whole = all(o is not None and o.total_seconds() % 3600 == 0 for o in offsets)
+        self.text_key = 13 if whole else 16  # "YYYY-MM-DD HH" or "YYYY-MM-DD HH:MM"
+        self.seconds_key = 3600 if whole else 60
 
     def of(self, at: Any) -> int:
-        key = at[:16] if isinstance(at, str) else int(at.timestamp()) // 60
+        if isinstance(at, str):
+            key: Any = at[: self.text_key]
+        else:
+            key = int(at.timestamp()) // self.seconds_key
         day = self.cache.get(key)
         if day is None:
-            moment = datetime.fromisoformat(at[:16]) if isinstance(at, str) else at
+            if isinstance(at, str):
+                moment = datetime.fromisoformat(f"{key}:00" if self.text_key == 13 else key)
+            else:
+                moment = at
             day = self.cache[key] = local_day(moment, self.zone).toordinal()
         return day
 

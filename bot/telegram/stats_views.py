@@ -21,12 +21,14 @@ from bot.services.invites import Invite
 from bot.services.units import UnitNode
 from bot.storage.models import Role
 from bot.telegram.callbacks import HonourCb, InviteCb, StatsCb
+from bot.telegram.i18n import N_
 from bot.telegram.texts import role_name
 
 MESSAGE_LIMIT = 4096
 CHILDREN_PER_PAGE = 15
 UNITS_PER_PAGE = 8
 CODE_WIDTH = 16
+HEADERS = N_("Unit|Mbr|Act|Read|Quiz|Pass%|Avg|Rem|Ann|Tier")
 
 
 def period_name(period: Period) -> str:
@@ -68,18 +70,10 @@ def _cells(row: UnitRow) -> list[str]:
 
 
 def _table(rows: Sequence[UnitRow]) -> str:
-    headers = [
-        _("Unit"),
-        _("Mbr"),
-        _("Act"),
-        _("Read"),
-        _("Quiz"),
-        _("Pass%"),
-        _("Avg"),
-        _("Rem"),
-        _("Ann"),
-        _("Tier"),
-    ]
+    # One message, so that translators see the columns together; "|" separates them.
+    headers = _(HEADERS).split("|")
+    if len(headers) != HEADERS.count("|") + 1:
+        headers = HEADERS.split("|")
     body = [_cells(row) for row in rows]
     widths = [max(len(line[i]) for line in [headers, *body]) for i in range(len(headers))]
 
@@ -168,10 +162,10 @@ def report_keyboard(report: UnitReport, page: int, today: date) -> InlineKeyboar
     builder.button(text=_("📄 CSV"), callback_data=StatsCb(act="csv", unit=unit, period=code))
     sizes.append(3)
     presets = [
-        (PeriodKind.MONTH, _("Month")),
-        (PeriodKind.QUARTER, _("Quarter")),
-        (PeriodKind.YEAR, _("Year 16/11")),
-        (PeriodKind.PREVIOUS_YEAR, _("Last year")),
+        (PeriodKind.MONTH, _("📅 Month")),
+        (PeriodKind.QUARTER, _("📅 Quarter")),
+        (PeriodKind.YEAR, _("📅 Year 16/11")),
+        (PeriodKind.PREVIOUS_YEAR, _("📅 Last year")),
     ]
     for kind, label in presets:
         chosen = preset(kind, today)
@@ -197,7 +191,7 @@ def choose_unit(
         )
         builder.button(text=f"{node.code} · {node.name}"[:64], callback_data=data)
     builder.adjust(1)
-    return _("Which unit? You can also write /thongke CODE."), builder.as_markup()
+    return _("Which unit? You can also write its code after the command."), builder.as_markup()
 
 
 def learner_not_allowed() -> str:
@@ -281,10 +275,10 @@ def honour_text(roll: HonourRoll) -> str:
 def honour_keyboard(roll: HonourRoll, today: date) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for kind, label in (
-        (PeriodKind.MONTH, _("Month")),
-        (PeriodKind.QUARTER, _("Quarter")),
-        (PeriodKind.YEAR, _("Year 16/11")),
-        (PeriodKind.PREVIOUS_YEAR, _("Last year")),
+        (PeriodKind.MONTH, _("📅 Month")),
+        (PeriodKind.QUARTER, _("📅 Quarter")),
+        (PeriodKind.YEAR, _("📅 Year 16/11")),
+        (PeriodKind.PREVIOUS_YEAR, _("📅 Last year")),
     ):
         chosen = preset(kind, today)
         mark = "• " if chosen == roll.period else ""
@@ -369,7 +363,7 @@ def invite_made(invite: Invite, link: str, expires: date | None) -> str:
     if expires is not None:
         lines.append(_("Valid until {day}.").format(day=f"{expires:%d/%m/%Y}"))
     lines.append(
-        _("Share the link or the QR code below. Whoever opens it first reads the data notice.")
+        _("Share the link or the QR code below. People who open it see the data notice first.")
     )
     return "\n".join(lines)
 
