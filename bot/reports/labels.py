@@ -43,7 +43,7 @@ USERNAME = "Tài khoản Telegram"
 UNITS = "Đơn vị"
 ROLES = "Vai trò"
 ACTIVE_DAYS = "Số ngày hoạt động"
-WITHDRAWN = "(đã rút đồng ý)"
+WITHDRAWN = "(chưa đồng ý hoặc đã rút đồng ý)"
 
 ROLES_VI = {"learner": "học viên", "trainer": "giảng viên", "officer": "cán bộ"}
 
