@@ -25,12 +25,19 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.quiz import Bank, Question
-from bot.domain.quiz_engine import DrawnQuestion, cooldown_left, draw, score, update_review
+from bot.domain.quiz_engine import (
+    DrawnQuestion,
+    ReviewState,
+    cooldown_left,
+    draw,
+    score,
+    update_review,
+)
 from bot.services.users import needs_consent
 from bot.storage import ledger
 from bot.storage import quizzes as store
 from bot.storage.clock import utcnow
-from bot.storage.models import QuizAttempt, User
+from bot.storage.models import User
 from bot.storage.units import active_memberships
 
 # The lead sets QUIZ_RETAKE_COOLDOWN_MINUTES; callers pass it, this is the default.
@@ -125,6 +132,7 @@ class _Snapshot:
     bank_id: str
     status: str
     plan: tuple[DrawnQuestion, ...]
+    reviews: tuple[Any, ...]  # per question: its review state at the start (see _review_item)
     answers: tuple[dict[str, Any], ...]
     position: int
     message_id: int | None
@@ -132,21 +140,42 @@ class _Snapshot:
     started_at: datetime
 
 
-def _snapshot(attempt: QuizAttempt) -> _Snapshot:
-    assert attempt.id is not None
+def _snapshot(row: Mapping[Any, Any]) -> _Snapshot:
     return _Snapshot(
-        id=attempt.id,
-        user_id=attempt.user_id,
-        chat_id=attempt.chat_id,
-        bank_id=attempt.bank_id,
-        status=attempt.status,
-        plan=tuple(DrawnQuestion(item["q"], tuple(item["o"])) for item in attempt.plan),
-        answers=tuple(attempt.answers),
-        position=attempt.position,
-        message_id=attempt.message_id,
-        question_sent_at=attempt.question_sent_at,
-        started_at=attempt.started_at,
+        id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        bank_id=row["bank_id"],
+        status=row["status"],
+        plan=tuple(DrawnQuestion(item["q"], tuple(item["o"])) for item in row["plan"]),
+        reviews=tuple(item.get("r", _UNKNOWN) for item in row["plan"]),
+        answers=tuple(row["answers"]),
+        position=row["position"],
+        message_id=row["message_id"],
+        question_sent_at=row["question_sent_at"],
+        started_at=row["started_at"],
     )
+
+
+# The plan keeps each question's review state as it was when the attempt was drawn (the
+# draw reads them anyway), which saves a query on every answer. It cannot go stale: a
+# question belongs to one bank and a user has one running attempt, so nothing else changes
+# it before this attempt asks it. Plans without it (None would mean "no review") are read.
+_UNKNOWN = "?"
+
+
+def _review_item(state: ReviewState | None) -> list[Any] | None:
+    if state is None:
+        return None
+    due = state.due_at.isoformat() if state.due_at is not None else None
+    return [state.misses, state.streak, due]
+
+
+def _review_from(item: list[Any] | None, question_id: str) -> ReviewState | None:
+    if item is None:
+        return None
+    due = datetime.fromisoformat(item[2]) if item[2] is not None else None
+    return ReviewState(question_id, item[0], item[1], due)
 
 
 def ref_with(head: str, tail: str) -> str:
@@ -155,12 +184,19 @@ def ref_with(head: str, tail: str) -> str:
 
 
 async def counted_units(
-    session: AsyncSession, user_id: int, *, user: User | None = None
+    session: AsyncSession,
+    user_id: int,
+    *,
+    user: User | None = None,
+    known: Sequence[int] | None = None,
 ) -> list[int]:
-    """Units a user's participation is logged for: none without consent."""
+    """Units a user's participation is logged for: none without consent. `known` are the
+    user's active units when the caller has them already (saves a query)."""
     user = user or await session.get(User, user_id)
     if user is None or needs_consent(user):
         return []
+    if known is not None:
+        return list(known)
     return [unit.id for _, unit in await active_memberships(session, user_id) if unit.id]
 
 
@@ -211,18 +247,20 @@ async def start_quiz(
     """Draw a new attempt; any attempt still running for the user is abandoned."""
     moment = now or utcnow()
     last = await store.last_closed_attempt(session, user.id, bank.id)
-    wait = cooldown_left(last.finished_at if last else None, moment, cooldown)
+    wait = cooldown_left(last["finished_at"] if last else None, moment, cooldown)
     if wait is not None:
         return StartResult(StartStatus.COOLDOWN, wait=wait)
-    for running in await store.active_attempts(session, user.id):
-        await _close(session, _snapshot(running), moment)
-        if running.bank_id == bank.id:
-            last = running  # what the user just saw is the attempt not to repeat
+    running = [_snapshot(row) for row in await store.active_attempts(session, user.id)]
+    previous = [item["q"] for item in last["plan"]] if last else []
+    for snap in running:
+        if snap.bank_id == bank.id:  # what the user just saw is the attempt not to repeat
+            previous = [drawn.question_id for drawn in snap.plan]
+            break
     reviews = {
         row.question_id: store.review_state(row)
         for row in await store.reviews_of(session, user.id, bank_id=bank.id)
     }
-    previous = [item["q"] for item in last.plan] if last else []
+    units = await counted_units(session, user.id, user=user)
     plan = draw(
         bank,
         previous_attempt=previous,
@@ -230,32 +268,64 @@ async def start_quiz(
         now=moment,
         rng=rng or random.Random(),
     )
-    attempt = QuizAttempt(
-        user_id=user.id,
-        chat_id=chat_id,
-        bank_id=bank.id,
-        plan=[{"q": drawn.question_id, "o": list(drawn.order)} for drawn in plan],
-        answers=[],
-        position=0,
-        message_id=message_id,
-        question_sent_at=moment,
-        started_at=moment,
-    )
-    session.add(attempt)
-    await session.flush()
-    snap = _snapshot(attempt)
-    units = await counted_units(session, user.id)
-    await ledger.record(
-        session,
-        user_id=user.id,
-        unit_ids=units,
-        kind=ledger.EventKind.QUIZ_STARTED,
-        ref=bank.id[:REF_LIMIT],
-        key=f"quiz_started:{snap.id}",
-        at=moment,
-    )
-    await session.commit()
-    return StartResult(StartStatus.STARTED, card=_card(snap, bank, 0), counted=bool(units))
+    async with store.writing(session):
+        for snap in running:
+            await _close(session, snap, moment)
+        card = await _insert_attempt(
+            session,
+            user,
+            bank,
+            plan,
+            reviews,
+            chat_id=chat_id,
+            message_id=message_id,
+            moment=moment,
+        )
+        await ledger.record(
+            session,
+            user_id=user.id,
+            unit_ids=units,
+            kind=ledger.EventKind.QUIZ_STARTED,
+            ref=bank.id[:REF_LIMIT],
+            key=f"quiz_started:{card.attempt_id}",
+            at=moment,
+        )
+        await session.commit()
+    return StartResult(StartStatus.STARTED, card=card, counted=bool(units))
+
+
+async def _insert_attempt(
+    session: AsyncSession,
+    user: User,
+    bank: Bank,
+    plan: Sequence[DrawnQuestion],
+    reviews: Mapping[str, ReviewState],
+    *,
+    chat_id: int,
+    message_id: int | None,
+    moment: datetime,
+) -> QuestionCard:
+    values: dict[str, Any] = {
+        "user_id": user.id,
+        "chat_id": chat_id,
+        "bank_id": bank.id,
+        "status": store.ACTIVE,
+        "plan": [
+            {
+                "q": drawn.question_id,
+                "o": list(drawn.order),
+                "r": _review_item(reviews.get(drawn.question_id)),
+            }
+            for drawn in plan
+        ],
+        "answers": [],
+        "position": 0,
+        "message_id": message_id,
+        "question_sent_at": moment,
+        "started_at": moment,
+    }
+    values["id"] = await store.add_attempt(session, values)
+    return _card(_snapshot(values), bank, 0)
 
 
 async def current_question(
@@ -307,7 +377,7 @@ async def set_message(session: AsyncSession, attempt_id: int, message_id: int) -
 async def abandon(session: AsyncSession, attempt_id: int, *, now: datetime | None = None) -> None:
     """Stop an attempt that can no longer be shown (e.g. the user blocked the bot)."""
     attempt = await store.attempt_by_id(session, attempt_id)
-    if attempt is not None and attempt.status == store.ACTIVE:
+    if attempt is not None and attempt["status"] == store.ACTIVE:
         await _close(session, _snapshot(attempt), now or utcnow())
     await session.commit()
 
@@ -320,11 +390,13 @@ async def answer(
     attempt_id: int,
     position: int,
     chosen: Sequence[int],
+    units: Sequence[int] | None = None,
     now: datetime | None = None,
 ) -> Step:
     """Record the displayed options chosen for the question at `position`.
 
-    Only the first answer to a question counts; one given after the deadline is a timeout."""
+    Only the first answer to a question counts; one given after the deadline is a timeout.
+    `units` are the user's active units if the caller knows them already."""
     attempt = await store.attempt_by_id(session, attempt_id)
     if attempt is None:
         return Step(StepStatus.ENDED, attempt_id)
@@ -340,7 +412,8 @@ async def answer(
         return Step(StepStatus.ENDED, attempt_id)
     deadline = _deadline(snap, bank)
     late = deadline is not None and moment > deadline
-    return await _advance(session, snap, bank, None if late else tuple(chosen), moment)
+    chosen_now = None if late else tuple(chosen)
+    return await _advance(session, snap, bank, chosen_now, moment, units=units)
 
 
 async def expire_due(
@@ -376,6 +449,8 @@ async def _advance(
     bank: Bank,
     chosen: tuple[int, ...] | None,
     moment: datetime,
+    *,
+    units: Sequence[int] | None = None,
 ) -> Step:
     """Record the answer (None: a timeout) at the attempt's position, if nobody did first."""
     position = snap.position
@@ -402,38 +477,46 @@ async def _advance(
         )
     else:
         values["question_sent_at"] = moment
-    if not await store.advance(session, snap.id, position, values):
-        await session.commit()
-        return Step(StepStatus.ALREADY, snap.id)
 
-    review = await store.review_of(session, snap.user_id, question.id)
+    # Every read comes before the claim, so the write transaction stays short.
+    known = snap.reviews[position]
+    if known == _UNKNOWN:
+        review = await store.review_of(session, snap.user_id, question.id)
+    else:
+        review = _review_from(known, question.id)
     updated = update_review(review, right, moment, question_id=question.id)
-    if updated != review and (review is not None or not right):
-        await store.save_review(session, snap.user_id, bank.id, updated)
     person = await session.get(User, snap.user_id)
-    units = await counted_units(session, snap.user_id, user=person)
-    await ledger.record(
-        session,
-        user_id=snap.user_id,
-        unit_ids=units,
-        kind=ledger.EventKind.QUIZ_ANSWERED,
-        ref=ref_with(question.id, "timeout" if chosen is None else str(seconds)),
-        value=1.0 if right else 0.0,
-        key=f"quiz_answered:{snap.id}:{position}",
-        at=moment,
-    )
-    summary = None
-    if result is not None:
+    logged_for = await counted_units(session, snap.user_id, user=person, known=units)
+    async with store.writing(session):
+        if not await store.advance(session, snap.id, position, values):
+            await session.commit()
+            return Step(StepStatus.ALREADY, snap.id)
+        if updated != review and (review is not None or not right):
+            await store.save_review(session, snap.user_id, bank.id, updated)
         await ledger.record(
             session,
             user_id=snap.user_id,
-            unit_ids=units,
-            kind=ledger.EventKind.QUIZ_FINISHED,
-            ref=ref_with(bank.id, "passed" if result.passed else "failed"),
-            value=float(result.percent),
-            key=f"quiz_finished:{snap.id}",
+            unit_ids=logged_for,
+            kind=ledger.EventKind.QUIZ_ANSWERED,
+            ref=ref_with(question.id, "timeout" if chosen is None else str(seconds)),
+            value=1.0 if right else 0.0,
+            key=f"quiz_answered:{snap.id}:{position}",
             at=moment,
         )
+        if result is not None:
+            await ledger.record(
+                session,
+                user_id=snap.user_id,
+                unit_ids=logged_for,
+                kind=ledger.EventKind.QUIZ_FINISHED,
+                ref=ref_with(bank.id, "passed" if result.passed else "failed"),
+                value=float(result.percent),
+                key=f"quiz_finished:{snap.id}",
+                at=moment,
+            )
+        await session.commit()
+    summary = None
+    if result is not None:
         summary = Summary(
             bank=bank,
             correct=result.correct,
@@ -443,7 +526,6 @@ async def _advance(
             duration=moment - snap.started_at,
             missed=tuple(_missed(snap.plan, answers, bank)),
         )
-    await session.commit()
     return Step(
         StepStatus.TIMED_OUT if chosen is None else StepStatus.ANSWERED,
         attempt_id=snap.id,

@@ -7,10 +7,15 @@ one changes the row and the other sees that it lost.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, Executable, RowMapping, Table, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -25,41 +30,81 @@ ABANDONED = "abandoned"
 ANSWERED_KIND = "quiz_answered"
 
 
+_sqlite_writers: WeakKeyDictionary[Any, asyncio.Lock] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def writing(session: AsyncSession) -> AsyncIterator[None]:
+    """Hold the quiz write transactions of one SQLite database to one at a time (per process).
+
+    A second SQLite writer does not queue: it sleeps and retries (busy timeout) with growing
+    pauses, which under many simultaneous taps costs far more than waiting here. PostgreSQL
+    locks rows and needs nothing."""
+    bind = session.bind
+    if bind is None or bind.dialect.name != "sqlite":
+        yield
+        return
+    lock = _sqlite_writers.get(bind)
+    if lock is None:
+        lock = _sqlite_writers[bind] = asyncio.Lock()
+    async with lock:
+        yield
+
+
 def _insert(session: AsyncSession) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
-async def attempt_by_id(session: AsyncSession, attempt_id: int) -> QuizAttempt | None:
-    statement = select(QuizAttempt).where(col(QuizAttempt.id) == attempt_id)
-    return (await session.exec(statement.execution_options(populate_existing=True))).first()
+# The hot path (every tap) goes through Core statements on the tables: the ORM's identity
+# map and change tracking cost more CPU than the queries themselves.
+ATTEMPTS: Table = QuizAttempt.__table__  # type: ignore[attr-defined]
+REVIEWS: Table = QuizReview.__table__  # type: ignore[attr-defined]
 
 
-async def active_attempts(session: AsyncSession, user_id: int) -> list[QuizAttempt]:
+async def _run(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
+    """Execute a Core statement in the session's transaction."""
+    connection = await session.connection()
+    return await connection.execute(statement)
+
+
+async def attempt_by_id(session: AsyncSession, attempt_id: int) -> RowMapping | None:
+    statement = sa_select(ATTEMPTS).where(ATTEMPTS.c.id == attempt_id)
+    return (await _run(session, statement)).mappings().first()
+
+
+async def active_attempts(session: AsyncSession, user_id: int) -> list[RowMapping]:
     statement = (
-        select(QuizAttempt)
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == ACTIVE)
-        .order_by(col(QuizAttempt.started_at).desc())
-        .execution_options(populate_existing=True)
+        sa_select(ATTEMPTS)
+        .where(ATTEMPTS.c.user_id == user_id, ATTEMPTS.c.status == ACTIVE)
+        .order_by(ATTEMPTS.c.started_at.desc())
     )
-    return list((await session.exec(statement)).all())
+    return list((await _run(session, statement)).mappings().all())
 
 
 async def last_closed_attempt(
     session: AsyncSession, user_id: int, bank_id: str
-) -> QuizAttempt | None:
+) -> RowMapping | None:
     """The user's latest finished or abandoned attempt at a bank."""
     statement = (
-        select(QuizAttempt)
+        sa_select(ATTEMPTS)
         .where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.bank_id == bank_id,
-            QuizAttempt.status != ACTIVE,
+            ATTEMPTS.c.user_id == user_id,
+            ATTEMPTS.c.bank_id == bank_id,
+            ATTEMPTS.c.status != ACTIVE,
         )
-        .order_by(col(QuizAttempt.started_at).desc())
+        .order_by(ATTEMPTS.c.started_at.desc())
         .limit(1)
     )
-    return (await session.exec(statement)).first()
+    return (await _run(session, statement)).mappings().first()
+
+
+async def add_attempt(session: AsyncSession, values: dict[str, Any]) -> int:
+    """Insert an attempt; returns its id."""
+    result = await _run(session, ATTEMPTS.insert().values(**values))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 async def advance(
@@ -67,38 +112,34 @@ async def advance(
 ) -> bool:
     """Apply `values` only if the attempt is still active at `position`; True if it was."""
     statement = (
-        update(QuizAttempt)
+        ATTEMPTS.update()
         .where(
-            col(QuizAttempt.id) == attempt_id,
-            col(QuizAttempt.position) == position,
-            col(QuizAttempt.status) == ACTIVE,
+            ATTEMPTS.c.id == attempt_id,
+            ATTEMPTS.c.position == position,
+            ATTEMPTS.c.status == ACTIVE,
         )
         .values(**values)
     )
-    result = await session.exec(statement)
-    return int(result.rowcount or 0) == 1
+    return int((await _run(session, statement)).rowcount or 0) == 1
 
 
 async def set_message_id(session: AsyncSession, attempt_id: int, message_id: int) -> None:
-    statement = (
-        update(QuizAttempt).where(col(QuizAttempt.id) == attempt_id).values(message_id=message_id)
-    )
-    await session.exec(statement)
+    statement = ATTEMPTS.update().where(ATTEMPTS.c.id == attempt_id).values(message_id=message_id)
+    await _run(session, statement)
 
 
-async def waiting_since(session: AsyncSession, sent_before: datetime) -> list[QuizAttempt]:
+async def waiting_since(session: AsyncSession, sent_before: datetime) -> list[RowMapping]:
     """Active attempts whose current question was sent before `sent_before`."""
     statement = (
-        select(QuizAttempt)
+        sa_select(ATTEMPTS)
         .where(
-            QuizAttempt.status == ACTIVE,
-            col(QuizAttempt.question_sent_at).is_not(None),
-            col(QuizAttempt.question_sent_at) <= sent_before,
+            ATTEMPTS.c.status == ACTIVE,
+            ATTEMPTS.c.question_sent_at.is_not(None),
+            ATTEMPTS.c.question_sent_at <= sent_before,
         )
-        .order_by(col(QuizAttempt.question_sent_at))
-        .execution_options(populate_existing=True)
+        .order_by(ATTEMPTS.c.question_sent_at)
     )
-    return list((await session.exec(statement)).all())
+    return list((await _run(session, statement)).mappings().all())
 
 
 async def finished_attempts(
@@ -137,11 +178,11 @@ async def reviews_of(
 
 
 async def review_of(session: AsyncSession, user_id: int, question_id: str) -> ReviewState | None:
-    statement = select(QuizReview).where(
-        QuizReview.user_id == user_id, QuizReview.question_id == question_id
+    statement = sa_select(REVIEWS.c.misses, REVIEWS.c.streak, REVIEWS.c.due_at).where(
+        REVIEWS.c.user_id == user_id, REVIEWS.c.question_id == question_id
     )
-    row = (await session.exec(statement)).first()
-    return review_state(row) if row is not None else None
+    row = (await _run(session, statement)).first()
+    return ReviewState(question_id, row.misses, row.streak, row.due_at) if row else None
 
 
 async def save_review(
@@ -155,13 +196,12 @@ async def save_review(
         "streak": state.streak,
         "due_at": state.due_at,
     }
-    insert = _insert(session)
-    statement = insert(QuizReview).values(values)
+    statement = _insert(session)(REVIEWS).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=["user_id", "question_id"],
         set_={key: statement.excluded[key] for key in ("bank_id", "misses", "streak", "due_at")},
     )
-    await session.exec(statement)
+    await _run(session, statement)
 
 
 async def group_poll(session: AsyncSession, poll_id: str) -> GroupQuizPoll | None:

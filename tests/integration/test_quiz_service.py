@@ -379,3 +379,20 @@ async def test_a_bank_that_lost_its_questions_ends_the_attempt(session: AsyncSes
     assert attempt is not None
     await session.refresh(attempt)
     assert attempt.status == "abandoned"
+
+
+async def test_a_plan_without_review_states_reads_them(session: AsyncSession) -> None:
+    """Attempts drawn before plans carried review states still schedule reviews."""
+    bank = make_bank(per_attempt=2)
+    user = await person(session)
+    card = await start(session, user, bank)
+    session.add(QuizReview(user_id=user.id, question_id=card.question.id, bank_id="thu", misses=2))
+    attempt = await session.get(QuizAttempt, card.attempt_id)
+    assert attempt is not None
+    attempt.plan = [{"q": item["q"], "o": item["o"]} for item in attempt.plan]
+    await session.commit()
+    await reply(session, bank, user, card, wrong(card), T0 + timedelta(seconds=3))
+    review = await session.get(QuizReview, (user.id, card.question.id))
+    assert review is not None
+    await session.refresh(review)
+    assert review.misses == 3

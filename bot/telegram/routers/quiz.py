@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.quiz import Bank
 from bot.services import quiz_groups, quiz_results, quizzes
+from bot.services.access import Access
 from bot.services.bank_store import BankStore
 from bot.services.quiz_groups import RoundStatus
 from bot.services.quizzes import StartStatus, StepStatus
@@ -214,6 +215,7 @@ async def answer_button(
     banks: BankStore,
     session: AsyncSession,
     bot: Bot,
+    access: Access | None = None,
 ) -> None:
     data = callback_data
     if data.act == "t":
@@ -227,7 +229,13 @@ async def answer_button(
     else:
         chosen = [data.opt]
     step = await quizzes.answer(
-        session, banks.banks, user, attempt_id=data.at, position=data.pos, chosen=chosen
+        session,
+        banks.banks,
+        user,
+        attempt_id=data.at,
+        position=data.pos,
+        chosen=chosen,
+        units=access.unit_ids if access is not None else None,
     )
     await query.answer(views.step_toast(step.status, step.feedback))
     if step.status in (StepStatus.ANSWERED, StepStatus.TIMED_OUT):
@@ -296,6 +304,7 @@ async def start_timer(
     banks: BankStore | None = None,
     quiz_timer_interval: float = DEFAULT_INTERVAL,
 ) -> None:
+    quiz_cards.keep_response_types()
     if banks is None:
         log.warning("No quiz banks were given to the dispatcher: the quiz timer is off")
         return
