@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.quiz import MAX_SECONDS, Bank, Question
 from bot.domain.quiz_engine import DrawnQuestion, draw
-from bot.services.quizzes import counted_units, ref_with
+from bot.services.quiz_attempts import counted_units, ref_with
 from bot.storage import ledger
 from bot.storage import quizzes as store
 from bot.storage.clock import utcnow

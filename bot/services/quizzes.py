@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.quiz import Bank, Question
+from bot.domain.quiz import Bank
 from bot.domain.quiz_engine import (
     DrawnQuestion,
     ReviewState,
@@ -33,204 +31,37 @@ from bot.domain.quiz_engine import (
     score,
     update_review,
 )
-from bot.services.users import needs_consent
+from bot.services.quiz_attempts import (
+    ANSWER_GRACE,
+    REF_LIMIT,
+    UNKNOWN_REVIEW,
+    Snapshot,
+    card_at,
+    close,
+    counted_units,
+    deadline_of,
+    ref_with,
+    review_from,
+    review_item,
+    snapshot,
+    usable_bank,
+)
+from bot.services.quiz_outcomes import (
+    Feedback,
+    QuestionCard,
+    StartResult,
+    StartStatus,
+    Step,
+    StepStatus,
+    Summary,
+)
 from bot.storage import ledger
 from bot.storage import quizzes as store
 from bot.storage.clock import utcnow
 from bot.storage.models import User
-from bot.storage.units import active_memberships
 
-# The lead sets QUIZ_RETAKE_COOLDOWN_MINUTES; callers pass it, this is the default.
+# QUIZ_RETAKE_COOLDOWN_MINUTES decides; callers pass it, and this is the default.
 DEFAULT_RETAKE_COOLDOWN = timedelta(minutes=0)
-# A tap that left the phone just before the deadline still counts.
-ANSWER_GRACE = timedelta(seconds=1)
-REF_LIMIT = 64
-
-
-class StartStatus(StrEnum):
-    STARTED = "started"
-    COOLDOWN = "cooldown"
-
-
-class StepStatus(StrEnum):
-    ANSWERED = "answered"
-    TIMED_OUT = "timed_out"
-    ALREADY = "already"  # this question was already answered (a double tap, or the timer won)
-    ENDED = "ended"  # the attempt is finished, abandoned or unknown
-    NOT_YOURS = "not_yours"
-
-
-@dataclass(frozen=True)
-class QuestionCard:
-    attempt_id: int
-    bank: Bank
-    position: int
-    total: int
-    question: Question
-    drawn: DrawnQuestion
-
-    @property
-    def multiple(self) -> bool:
-        return len(self.question.correct) > 1
-
-
-@dataclass(frozen=True)
-class StartResult:
-    status: StartStatus
-    card: QuestionCard | None = None
-    wait: timedelta | None = None
-    counted: bool = False
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """How one question went; `chosen` holds displayed indexes, None after a timeout."""
-
-    question: Question
-    drawn: DrawnQuestion
-    chosen: tuple[int, ...] | None
-    correct: bool
-
-    @property
-    def timed_out(self) -> bool:
-        return self.chosen is None
-
-
-@dataclass(frozen=True)
-class Summary:
-    bank: Bank
-    correct: int
-    total: int
-    percent: int
-    passed: bool
-    duration: timedelta
-    missed: tuple[Feedback, ...]
-
-
-@dataclass(frozen=True)
-class Step:
-    """The outcome of an answer or a timeout, with what to show next."""
-
-    status: StepStatus
-    attempt_id: int = 0
-    user_id: int = 0
-    chat_id: int = 0
-    message_id: int | None = None
-    language: str = "vi"
-    feedback: Feedback | None = None
-    next: QuestionCard | None = None
-    summary: Summary | None = None
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """Plain values of an attempt row, safe to use after the session commits."""
-
-    id: int
-    user_id: int
-    chat_id: int
-    bank_id: str
-    status: str
-    plan: tuple[DrawnQuestion, ...]
-    reviews: tuple[Any, ...]  # per question: its review state at the start (see _review_item)
-    answers: tuple[dict[str, Any], ...]
-    position: int
-    message_id: int | None
-    question_sent_at: datetime | None
-    started_at: datetime
-
-
-def _snapshot(row: Mapping[Any, Any]) -> _Snapshot:
-    return _Snapshot(
-        id=row["id"],
-        user_id=row["user_id"],
-        chat_id=row["chat_id"],
-        bank_id=row["bank_id"],
-        status=row["status"],
-        plan=tuple(DrawnQuestion(item["q"], tuple(item["o"])) for item in row["plan"]),
-        reviews=tuple(item.get("r", _UNKNOWN) for item in row["plan"]),
-        answers=tuple(row["answers"]),
-        position=row["position"],
-        message_id=row["message_id"],
-        question_sent_at=row["question_sent_at"],
-        started_at=row["started_at"],
-    )
-
-
-# The plan keeps each question's review state as it was when the attempt was drawn (the
-# draw reads them anyway), which saves a query on every answer. It cannot go stale: a
-# question belongs to one bank and a user has one running attempt, so nothing else changes
-# it before this attempt asks it. Plans without it (None would mean "no review") are read.
-_UNKNOWN = "?"
-
-
-def _review_item(state: ReviewState | None) -> list[Any] | None:
-    if state is None:
-        return None
-    due = state.due_at.isoformat() if state.due_at is not None else None
-    return [state.misses, state.streak, due]
-
-
-def _review_from(item: list[Any] | None, question_id: str) -> ReviewState | None:
-    if item is None:
-        return None
-    due = datetime.fromisoformat(item[2]) if item[2] is not None else None
-    return ReviewState(question_id, item[0], item[1], due)
-
-
-def ref_with(head: str, tail: str) -> str:
-    """`<head>:<tail>` within the ledger's ref limit, cutting `head` if it must."""
-    return f"{head[: REF_LIMIT - len(tail) - 1]}:{tail}"
-
-
-async def counted_units(
-    session: AsyncSession,
-    user_id: int,
-    *,
-    user: User | None = None,
-    known: Sequence[int] | None = None,
-) -> list[int]:
-    """Units a user's participation is logged for: none without consent. `known` are the
-    user's active units when the caller has them already (saves a query)."""
-    user = user or await session.get(User, user_id)
-    if user is None or needs_consent(user):
-        return []
-    if known is not None:
-        return list(known)
-    return [unit.id for _, unit in await active_memberships(session, user_id) if unit.id]
-
-
-def _usable(snap: _Snapshot, banks: Mapping[str, Bank]) -> Bank | None:
-    """The attempt's bank, if it still holds every planned question."""
-    bank = banks.get(snap.bank_id)
-    if bank is None:
-        return None
-    try:
-        for drawn in snap.plan:
-            bank.question(drawn.question_id)
-    except KeyError:
-        return None
-    return bank
-
-
-def _card(snap: _Snapshot, bank: Bank, position: int) -> QuestionCard:
-    drawn = snap.plan[position]
-    return QuestionCard(
-        snap.id, bank, position, len(snap.plan), bank.question(drawn.question_id), drawn
-    )
-
-
-def _deadline(snap: _Snapshot, bank: Bank) -> datetime | None:
-    if snap.question_sent_at is None:
-        return None
-    return snap.question_sent_at + timedelta(seconds=bank.seconds_per_question) + ANSWER_GRACE
-
-
-async def _close(
-    session: AsyncSession, snap: _Snapshot, moment: datetime, status: str = store.ABANDONED
-) -> None:
-    values = {"status": status, "finished_at": moment, "question_sent_at": None}
-    await store.advance(session, snap.id, snap.position, values)
 
 
 async def start_quiz(
@@ -250,7 +81,7 @@ async def start_quiz(
     wait = cooldown_left(last["finished_at"] if last else None, moment, cooldown)
     if wait is not None:
         return StartResult(StartStatus.COOLDOWN, wait=wait)
-    running = [_snapshot(row) for row in await store.active_attempts(session, user.id)]
+    running = [snapshot(row) for row in await store.active_attempts(session, user.id)]
     previous = [item["q"] for item in last["plan"]] if last else []
     for snap in running:
         if snap.bank_id == bank.id:  # what the user just saw is the attempt not to repeat
@@ -270,7 +101,7 @@ async def start_quiz(
     )
     async with store.writing(session):
         for snap in running:
-            await _close(session, snap, moment)
+            await close(session, snap, moment)
         card = await _insert_attempt(
             session,
             user,
@@ -314,7 +145,7 @@ async def _insert_attempt(
             {
                 "q": drawn.question_id,
                 "o": list(drawn.order),
-                "r": _review_item(reviews.get(drawn.question_id)),
+                "r": review_item(reviews.get(drawn.question_id)),
             }
             for drawn in plan
         ],
@@ -325,7 +156,7 @@ async def _insert_attempt(
         "started_at": moment,
     }
     values["id"] = await store.add_attempt(session, values)
-    return _card(_snapshot(values), bank, 0)
+    return card_at(snapshot(values), bank, 0)
 
 
 async def current_question(
@@ -341,24 +172,24 @@ async def current_question(
         running = await store.active_attempts(session, user.id)
         if not running:
             return StepStatus.ENDED, None
-        snap = _snapshot(running[0])
+        snap = snapshot(running[0])
     else:
         attempt = await store.attempt_by_id(session, attempt_id)
         if attempt is None:
             return StepStatus.ENDED, None
-        snap = _snapshot(attempt)
+        snap = snapshot(attempt)
     status = _check(snap, user, position)
     if status is not None:
         return status, None
-    bank = _usable(snap, banks)
+    bank = usable_bank(snap, banks)
     if bank is None:
-        await _close(session, snap, utcnow())
+        await close(session, snap, utcnow())
         await session.commit()
         return StepStatus.ENDED, None
-    return StepStatus.ANSWERED, _card(snap, bank, snap.position)
+    return StepStatus.ANSWERED, card_at(snap, bank, snap.position)
 
 
-def _check(snap: _Snapshot, user: User, position: int | None) -> StepStatus | None:
+def _check(snap: Snapshot, user: User, position: int | None) -> StepStatus | None:
     if snap.user_id != user.id:
         return StepStatus.NOT_YOURS
     if snap.status != store.ACTIVE:
@@ -378,7 +209,7 @@ async def abandon(session: AsyncSession, attempt_id: int, *, now: datetime | Non
     """Stop an attempt that can no longer be shown (e.g. the user blocked the bot)."""
     attempt = await store.attempt_by_id(session, attempt_id)
     if attempt is not None and attempt["status"] == store.ACTIVE:
-        await _close(session, _snapshot(attempt), now or utcnow())
+        await close(session, snapshot(attempt), now or utcnow())
     await session.commit()
 
 
@@ -400,17 +231,17 @@ async def answer(
     attempt = await store.attempt_by_id(session, attempt_id)
     if attempt is None:
         return Step(StepStatus.ENDED, attempt_id)
-    snap = _snapshot(attempt)
+    snap = snapshot(attempt)
     status = _check(snap, user, position)
     if status is not None:
         return Step(status, attempt_id)
     moment = now or utcnow()
-    bank = _usable(snap, banks)
+    bank = usable_bank(snap, banks)
     if bank is None:
-        await _close(session, snap, moment)
+        await close(session, snap, moment)
         await session.commit()
         return Step(StepStatus.ENDED, attempt_id)
-    deadline = _deadline(snap, bank)
+    deadline = deadline_of(snap, bank)
     late = deadline is not None and moment > deadline
     chosen_now = None if late else tuple(chosen)
     return await _advance(session, snap, bank, chosen_now, moment, units=units)
@@ -426,15 +257,15 @@ async def expire_due(
     moment = now or utcnow()
     shortest = min((bank.seconds_per_question for bank in banks.values()), default=0)
     sent_before = moment - timedelta(seconds=shortest) - ANSWER_GRACE
-    snaps = [_snapshot(row) for row in await store.waiting_since(session, sent_before)]
+    snaps = [snapshot(row) for row in await store.waiting_since(session, sent_before)]
     steps: list[Step] = []
     for snap in snaps:
-        bank = _usable(snap, banks)
+        bank = usable_bank(snap, banks)
         if bank is None:
-            await _close(session, snap, moment)
+            await close(session, snap, moment)
             await session.commit()
             continue
-        deadline = _deadline(snap, bank)
+        deadline = deadline_of(snap, bank)
         if deadline is None or moment <= deadline:
             continue
         step = await _advance(session, snap, bank, None, moment)
@@ -445,7 +276,7 @@ async def expire_due(
 
 async def _advance(
     session: AsyncSession,
-    snap: _Snapshot,
+    snap: Snapshot,
     bank: Bank,
     chosen: tuple[int, ...] | None,
     moment: datetime,
@@ -480,10 +311,10 @@ async def _advance(
 
     # Every read comes before the claim, so the write transaction stays short.
     known = snap.reviews[position]
-    if known == _UNKNOWN:
+    if known == UNKNOWN_REVIEW:
         review = await store.review_of(session, snap.user_id, question.id)
     else:
-        review = _review_from(known, question.id)
+        review = review_from(known, question.id)
     updated = update_review(review, right, moment, question_id=question.id)
     person = await session.get(User, snap.user_id)
     logged_for = await counted_units(session, snap.user_id, user=person, known=units)
@@ -534,7 +365,7 @@ async def _advance(
         message_id=snap.message_id,
         language=person.language if person is not None else "vi",
         feedback=Feedback(question, drawn, chosen, right),
-        next=None if last else _card(snap, bank, position + 1),
+        next=None if last else card_at(snap, bank, position + 1),
         summary=summary,
     )
 

@@ -10,7 +10,7 @@ from aiogram.client.session.base import Response
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot.services.quizzes import Step
+from bot.services.quiz_outcomes import Step
 from bot.telegram import quiz_views as views
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import quizzes
 from bot.services.bank_store import BankStore
-from bot.services.quizzes import Step
+from bot.services.quiz_outcomes import Step
 from bot.storage.clock import utcnow
 from bot.telegram import quiz_cards
 

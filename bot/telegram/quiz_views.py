@@ -16,8 +16,8 @@ from bot.domain.quiz import Bank, Question
 from bot.domain.quiz_engine import DrawnQuestion
 from bot.services.bank_store import key_of
 from bot.services.quiz_groups import GroupRound, LeaderRow
+from bot.services.quiz_outcomes import Feedback, QuestionCard, StepStatus, Summary
 from bot.services.quiz_results import Results
-from bot.services.quizzes import Feedback, QuestionCard, StepStatus, Summary
 from bot.telegram.callbacks import QuizCb, QuizMenuCb
 
 LETTERS = "ABCDEFGHIJKL"

@@ -19,7 +19,7 @@ from bot.services import quiz_groups, quiz_results, quizzes
 from bot.services.access import Access
 from bot.services.bank_store import BankStore
 from bot.services.quiz_groups import RoundStatus
-from bot.services.quizzes import StartStatus, StepStatus
+from bot.services.quiz_outcomes import StartStatus, StepStatus
 from bot.settings import Settings
 from bot.storage.models import User
 from bot.telegram import quiz_cards
