@@ -3,12 +3,14 @@
 The assessment year follows Thông tư 124/2021/TT-BCA: agencies, enterprises and education
 establishments are assessed on the period 16/11 to 15/11. Dates are local calendar days (the
 bot's time zone); a period includes both its first and its last day. Days are also handled
-as date ordinals, and sets of days as bitmaps (`days_to_bits`, `window`).
+as date ordinals, sets of days as packed offsets (`pack_days`), and long ranges of days as
+whole months plus edges (`whole_months`), which is how the rollups store them.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -229,26 +231,40 @@ def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-# Day bitmaps: bit i stands for the day `first_day + i` (date ordinals), stored little-endian.
+# Sets of days: sorted offsets from a first day, each an unsigned 16-bit little-endian number.
+DAY_OFFSET_MAX = 0xFFFF
 
 
-def days_to_bits(days: Iterable[int], first_day: int) -> bytes:
-    value = 0
-    for day in days:
-        value |= 1 << (day - first_day)
-    return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "little")
+def pack_days(days: Iterable[int], first_day: int) -> bytes:
+    offsets = sorted({day - first_day for day in days})
+    if offsets and (offsets[0] < 0 or offsets[-1] > DAY_OFFSET_MAX):
+        raise ValueError("days out of range of the first day")
+    return struct.pack(f"<{len(offsets)}H", *offsets)
 
 
-def merge_bits(bits: bytes, bits_first: int, days: Iterable[int], first_day: int) -> bytes:
-    """Stored bits (starting at `bits_first`) plus more days, re-based on `first_day`."""
-    value = int.from_bytes(bits, "little") << (bits_first - first_day)
-    for day in days:
-        value |= 1 << (day - first_day)
-    return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "little")
+def unpack_days(packed: bytes, first_day: int) -> list[int]:
+    return [first_day + offset for offset in struct.unpack(f"<{len(packed) // 2}H", packed)]
 
 
-def window(value: int, first_day: int, low: int, high: int) -> int:
-    """The bits of days low..high (inclusive), shifted so that bit 0 is `low`."""
-    shift = low - first_day
-    shifted = value >> shift if shift >= 0 else value << -shift
-    return shifted & ((1 << (high - low + 1)) - 1)
+def month_start(day: int) -> int:
+    """The first day of the month of a day (date ordinals)."""
+    return date.fromordinal(day).replace(day=1).toordinal()
+
+
+def whole_months(first: int, last: int) -> tuple[tuple[int, int] | None, list[tuple[int, int]]]:
+    """Days first..last as whole calendar months plus the days at either edge.
+
+    Returns (first days of the first and the last whole month, or None) and the edge ranges.
+    """
+    start, end = date.fromordinal(first), date.fromordinal(last)
+    opening = start if start.day == 1 else _next_month(start)
+    closing_next = _next_month(end) if (end + timedelta(days=1)).day == 1 else end.replace(day=1)
+    if opening >= closing_next:
+        return None, [(first, last)]
+    last_month = (closing_next - timedelta(days=1)).replace(day=1)
+    edges = []
+    if first < opening.toordinal():
+        edges.append((first, opening.toordinal() - 1))
+    if closing_next.toordinal() <= last:
+        edges.append((closing_next.toordinal(), last))
+    return (opening.toordinal(), last_month.toordinal()), edges

@@ -37,27 +37,33 @@ class WindowCounts:
     scorecard: ScorecardCounts
 
 
-def window_marks(
-    bitmaps: Sequence[bytes], firsts: np.ndarray, lasts: np.ndarray, windows: Windows
-) -> np.ndarray:
-    """For each day bitmap (bit i = day `first + i`, last day marked `last`, -1 for none):
-    bit w set when a marked day falls in window w.
+ROW_SPAN = 1 << 21  # above any date ordinal this code will meet (year 5700)
 
-    The last day settles most rows (every row, for windows that reach today); only rows
-    marked both before and after a window need their bits read.
+
+def day_keys(packed: Sequence[bytes], firsts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every stored day as `row * ROW_SPAN + day` (sorted), and each row's count of days.
+
+    `packed` holds sorted uint16 little-endian offsets from each row's first day, as
+    `bot.domain.periods.pack_days` writes them.
     """
-    marks = np.zeros(firsts.size, dtype=np.int64)
+    counts = np.fromiter((len(p) // 2 for p in packed), np.int64, len(packed))
+    offsets = np.frombuffer(b"".join(packed), dtype="<u2").astype(np.int64)
+    rows = np.repeat(np.arange(len(packed), dtype=np.int64), counts)
+    return rows * ROW_SPAN + np.repeat(firsts, counts) + offsets, counts
+
+
+def days_in(keys: np.ndarray, rows: int, low: int, high: int) -> np.ndarray:
+    """For each row, how many of its days fall in low..high."""
+    base = np.arange(rows, dtype=np.int64) * ROW_SPAN
+    return np.searchsorted(keys, base + high, side="right") - np.searchsorted(keys, base + low)
+
+
+def window_marks(packed: Sequence[bytes], firsts: np.ndarray, windows: Windows) -> np.ndarray:
+    """For each row, bit w set when one of its days falls in window w."""
+    keys, _ = day_keys(packed, firsts)
+    marks = np.zeros(len(packed), dtype=np.int64)
     for index, (low, high) in enumerate(windows):
-        inside = (lasts >= low) & (lasts <= high)
-        unsure = np.flatnonzero((lasts > high) & (firsts <= high))
-        hits = inside.copy()
-        mask = (1 << (high - low + 1)) - 1
-        for row in unsure.tolist():
-            value = int.from_bytes(bitmaps[row], "little")
-            first = int(firsts[row])
-            shifted = value >> (low - first) if low >= first else value << (first - low)
-            hits[row] = bool(shifted & mask)
-        marks |= hits.astype(np.int64) << np.int64(index)
+        marks |= (days_in(keys, len(packed), low, high) > 0).astype(np.int64) << np.int64(index)
     return marks
 
 
@@ -124,16 +130,7 @@ def count(data: CountInput, windows: Windows) -> dict[int, list[WindowCounts]]:
     a_user = _column(activity, 1)
     firsts = _column(activity, 2)
     marks = [
-        window_marks(
-            [row[column] for row in activity],
-            firsts,
-            np.array(
-                [-1 if row[column + 3] is None else row[column + 3] for row in activity],
-                dtype=np.int64,
-            ),
-            windows,
-        )
-        for column in (3, 4, 5)
+        window_marks([row[column] for row in activity], firsts, windows) for column in (3, 4, 5)
     ]
     core = {explainer: index for index, explainer in enumerate(data.core)}
     kept = [r for r in data.reads if r[2] in core]
@@ -190,3 +187,33 @@ def count(data: CountInput, windows: Windows) -> dict[int, list[WindowCounts]]:
                 )
             )
     return result
+
+
+def active_days(
+    activity: Sequence[tuple[Any, ...]],
+    set_targets: Mapping[int, Sequence[int]],
+    low: int,
+    high: int,
+) -> dict[tuple[int, int], int]:
+    """Distinct days with activity in low..high, per (target, person)."""
+    targets = sorted({t for ts in set_targets.values() for t in ts})
+    position = {target: index for index, target in enumerate(targets)}
+    sets = sorted(set_targets)
+    set_ids = np.array(sets, dtype=np.int64)
+    targets_of = [[position[t] for t in set_targets[s]] for s in sets] + [[]]
+    a_set = _positions(_column(activity, 0), set_ids)
+    a_user = _column(activity, 1)
+    keys, _ = day_keys([row[3] for row in activity], _column(activity, 2))
+    rows, days = keys // ROW_SPAN, keys % ROW_SPAN
+    inside = (days >= low) & (days <= high)
+    rows, days = rows[inside], days[inside]
+    people = np.unique(a_user)
+    picked, target = _expand(a_set[rows], targets_of)
+    person = np.searchsorted(people, a_user[rows[picked]])
+    pairs = np.unique((target * max(people.size, 1) + person) * ROW_SPAN + days[picked])
+    owners, counts = np.unique(pairs // ROW_SPAN, return_counts=True)
+    n = max(people.size, 1)
+    return {
+        (targets[int(owner // n)], int(people[owner % n])): int(count)
+        for owner, count in zip(owners.tolist(), counts.tolist(), strict=True)
+    }

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.periods import Bucket, Period, breakdown, weeks, window
+from bot.domain.periods import Bucket, Period, breakdown, weeks
 from bot.domain.scorecard import (
     CORE_EXPLAINERS,
     checked_thresholds,
@@ -27,7 +27,7 @@ from bot.domain.scorecard import (
     initials,
     score_of,
 )
-from bot.reports.counting import CountInput, count
+from bot.reports.counting import CountInput, active_days, count
 from bot.reports.model import (
     ChildSheet,
     ExportData,
@@ -349,12 +349,8 @@ async def _people(
             total = sums.setdefault((target, user_id), [0.0] * len(values))
             for index, value in enumerate(values):
                 total[index] += value
-    days: dict[tuple[int, int], int] = {}
-    for set_id, user_id, first, active, *_ in await store.activity(session, scope.set_ids):
-        bits = window(int.from_bytes(active, "little"), first, period.first_day, period.last_day)
-        for target in scope.set_targets.get(set_id, ()):
-            key = (target, user_id)
-            days[key] = days.get(key, 0) | bits
+    activity = await store.activity(session, scope.set_ids)
+    days = active_days(activity, scope.set_targets, period.first_day, period.last_day)
     persons = await store.people(session, {user for _, user in joined})
     result: dict[int, list[PersonRow]] = {}
     for (target, user_id), units in joined.items():
@@ -370,7 +366,7 @@ async def _people(
                 units=", ".join(sorted(units)),
                 roles=", ".join(sorted({r for v in units.values() for r in v.split(", ")})),
                 consented=named is not None,
-                active_days=days.get((target, user_id), 0).bit_count(),
+                active_days=days.get((target, user_id), 0),
                 lesson_reads=int(values[store.READS]),
                 quiz_finished=finished,
                 quiz_passed=int(values[store.PASSED]),

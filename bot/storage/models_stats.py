@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, LargeBinary
 from sqlmodel import Field, SQLModel
 
-# Composite keys, read in key order: on SQLite the rows live in the key's b-tree.
+# Composite keys, read in key order: on SQLite the rows live in the key's b-tree. Sums lead
+# with the day (or month), since reports read ranges of days.
 CLUSTERED = {"sqlite_with_rowid": False}
 
 
@@ -53,8 +54,8 @@ class StatsSetDay(SQLModel, table=True):
     __tablename__ = "stats_set_days"
     __table_args__ = CLUSTERED
 
-    set_id: int = Field(sa_column=_int_key())
     day: int = Field(sa_column=_int_key())
+    set_id: int = Field(sa_column=_int_key())
     events: int = Field(sa_column=_counter())
     lesson_reads: int = Field(sa_column=_counter())
     quiz_started: int = Field(sa_column=_counter())
@@ -71,9 +72,47 @@ class StatsUserDay(SQLModel, table=True):
     __tablename__ = "stats_user_days"
     __table_args__ = CLUSTERED
 
+    day: int = Field(sa_column=_int_key())
     set_id: int = Field(sa_column=_int_key())
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    day: int = Field(sa_column=_int_key())
+    events: int = Field(sa_column=_counter())
+    lesson_reads: int = Field(sa_column=_counter())
+    quiz_started: int = Field(sa_column=_counter())
+    quiz_finished: int = Field(sa_column=_counter())
+    quiz_passed: int = Field(sa_column=_counter())
+    score_sum: float = Field(sa_column=Column(Float, nullable=False, default=0.0))
+    reminder_acks: int = Field(sa_column=_counter())
+    broadcast_acks: int = Field(sa_column=_counter())
+
+
+class StatsSetMonth(SQLModel, table=True):
+    """Logical events per unit set and calendar month (`month`: its first day): long periods
+    read twelve rows a year instead of one a day."""
+
+    __tablename__ = "stats_set_months"
+    __table_args__ = CLUSTERED
+
+    month: int = Field(sa_column=_int_key())
+    set_id: int = Field(sa_column=_int_key())
+    events: int = Field(sa_column=_counter())
+    lesson_reads: int = Field(sa_column=_counter())
+    quiz_started: int = Field(sa_column=_counter())
+    quiz_finished: int = Field(sa_column=_counter())
+    quiz_passed: int = Field(sa_column=_counter())
+    score_sum: float = Field(sa_column=Column(Float, nullable=False, default=0.0))
+    reminder_acks: int = Field(sa_column=_counter())
+    broadcast_acks: int = Field(sa_column=_counter())
+
+
+class StatsUserMonth(SQLModel, table=True):
+    """Logical events per unit set, person and calendar month."""
+
+    __tablename__ = "stats_user_months"
+    __table_args__ = CLUSTERED
+
+    month: int = Field(sa_column=_int_key())
+    set_id: int = Field(sa_column=_int_key())
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     events: int = Field(sa_column=_counter())
     lesson_reads: int = Field(sa_column=_counter())
     quiz_started: int = Field(sa_column=_counter())
@@ -85,12 +124,11 @@ class StatsUserDay(SQLModel, table=True):
 
 
 class StatsUserActivity(SQLModel, table=True):
-    """Per unit set and person: day bitmaps (bit i = day `first_day + i`, little-endian).
+    """Per unit set and person: which days they did something (`bot.domain.periods.pack_days`).
 
-    `active` marks days with any event, `reminded` days with a reminder acknowledgment,
-    `core_passed` days with a pass of the core quiz; `last_*` is the last day marked in each
-    (None: none). "Who was active between two dates" is a comparison with the last day, or a
-    shift and a mask, without reading one row per day.
+    `active` holds days with any event, `reminded` days with a reminder acknowledgment,
+    `core_passed` days with a pass of the core quiz, as offsets from `first_day`. "Who was
+    active between two dates" is then one binary search per person, not a row per day.
     """
 
     __tablename__ = "stats_user_activity"
@@ -102,9 +140,6 @@ class StatsUserActivity(SQLModel, table=True):
     active: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     reminded: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     core_passed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    last_active: int = Field(sa_column=Column(Integer, nullable=False))
-    last_reminded: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
-    last_passed: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
 class StatsFirstRead(SQLModel, table=True):

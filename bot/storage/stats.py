@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, case, delete, func, literal, select, text, update
+from sqlalchemy import BigInteger, case, delete, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.periods import days_to_bits, local_day, merge_bits
+from bot.domain.periods import local_day, month_start, pack_days, unpack_days, whole_months
 from bot.domain.scorecard import CORE_QUIZ_BANK, quiz_outcome
 from bot.storage.clock import utcnow
 from bot.storage.ledger import EventKind
@@ -30,10 +30,12 @@ from bot.storage.models import Membership, ParticipationEvent, User
 from bot.storage.models_stats import (
     StatsFirstRead,
     StatsSetDay,
+    StatsSetMonth,
     StatsState,
     StatsUnitSet,
     StatsUserActivity,
     StatsUserDay,
+    StatsUserMonth,
 )
 
 COUNTERS = (
@@ -96,11 +98,18 @@ class _LocalDays:
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
         self.cache: dict[Any, int] = {}
+        self.months: dict[int, int] = {}
         year = datetime.now(zone).year
         offsets = {datetime(year, month, 1, tzinfo=zone).utcoffset() for month in (1, 7)}
         whole = all(o is not None and o.total_seconds() % 3600 == 0 for o in offsets)
         self.text_key = 13 if whole else 16  # "YYYY-MM-DD HH" or "YYYY-MM-DD HH:MM"
         self.seconds_key = 3600 if whole else 60
+
+    def month(self, day: int) -> int:
+        start = self.months.get(day)
+        if start is None:
+            start = self.months[day] = month_start(day)
+        return start
 
     def of(self, at: Any) -> int:
         if isinstance(at, str):
@@ -123,8 +132,11 @@ class _Fold:
     def __init__(self, days: _LocalDays, pass_marks: Mapping[str, int]) -> None:
         self.days = days
         self.pass_marks = pass_marks
+        # Keyed (day, set), (day, set, person) and the same by month, like the tables.
         self.set_days: dict[tuple[int, int], list[float]] = {}
         self.user_days: dict[tuple[int, int, int], list[float]] = {}
+        self.set_months: dict[tuple[int, int], list[float]] = {}
+        self.user_months: dict[tuple[int, int, int], list[float]] = {}
         self.activity: dict[tuple[int, int], tuple[set[int], set[int], set[int]]] = {}
         self.reads: dict[tuple[int, int, str], int] = {}
 
@@ -138,9 +150,12 @@ class _Fold:
             bank, passed = quiz_outcome(group.ref, group.value, self.pass_marks)
             score = float(group.value or 0.0)
             passed_core = passed and bank == CORE_QUIZ_BANK
+        month = self.days.month(day)
         for totals in (
-            _totals(self.set_days, (set_id, day)),
-            _totals(self.user_days, (set_id, group.user_id, day)),
+            _totals(self.set_days, (day, set_id)),
+            _totals(self.user_days, (day, set_id, group.user_id)),
+            _totals(self.set_months, (month, set_id)),
+            _totals(self.user_months, (month, set_id, group.user_id)),
         ):
             totals[EVENTS] += 1
             if counter is not None:
@@ -219,7 +234,15 @@ async def rebuild(
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await _last_folded(connection, lock=True)
-    for model in (StatsFirstRead, StatsUserActivity, StatsUserDay, StatsSetDay, StatsUnitSet):
+    for model in (
+        StatsFirstRead,
+        StatsUserActivity,
+        StatsUserMonth,
+        StatsSetMonth,
+        StatsUserDay,
+        StatsSetDay,
+        StatsUnitSet,
+    ):
         await connection.execute(delete(model))
     await connection.execute(update(StatsState).where(STATE_ROW).values(last_event_id=0))
     await session.commit()
@@ -332,11 +355,13 @@ async def _new_set(connection: AsyncConnection, units: tuple[int, ...]) -> int:
 
 async def _write(connection: AsyncConnection, fold: _Fold) -> None:
     insert = _insert(connection)
-    days: list[tuple[Any, tuple[str, ...], dict[Any, list[float]]]] = [
-        (StatsSetDay.__table__, ("set_id", "day"), fold.set_days),  # type: ignore[attr-defined]
-        (StatsUserDay.__table__, ("set_id", "user_id", "day"), fold.user_days),  # type: ignore[attr-defined]
+    sums: list[tuple[Any, tuple[str, ...], dict[Any, list[float]]]] = [
+        (StatsSetDay.__table__, ("day", "set_id"), fold.set_days),  # type: ignore[attr-defined]
+        (StatsUserDay.__table__, ("day", "set_id", "user_id"), fold.user_days),  # type: ignore[attr-defined]
+        (StatsSetMonth.__table__, ("month", "set_id"), fold.set_months),  # type: ignore[attr-defined]
+        (StatsUserMonth.__table__, ("month", "set_id", "user_id"), fold.user_months),  # type: ignore[attr-defined]
     ]
-    for table, keys, data in days:
+    for table, keys, data in sums:
         statement = insert(table)
         statement = statement.on_conflict_do_update(
             index_elements=list(keys),
@@ -387,13 +412,7 @@ async def _bulk(
         await driver.executemany(str(compiled), rows[start : start + 10_000])
 
 
-ACTIVITY_BITS = ("active", "reminded", "core_passed")
-ACTIVITY_LAST = ("last_active", "last_reminded", "last_passed")
-
-
-def _last_day(bits: bytes, first: int) -> int | None:
-    length = int.from_bytes(bits, "little").bit_length()
-    return first + length - 1 if length else None
+ACTIVITY_DAYS = ("active", "reminded", "core_passed")
 
 
 async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
@@ -403,7 +422,7 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
     existing: dict[tuple[int, int], tuple[Any, ...]] = {}
     if (await connection.execute(select(table.c.set_id).limit(1))).first() is not None:
         users = sorted({user for _, user in fold.activity})
-        columns = [table.c[name] for name in ("set_id", "user_id", "first_day", *ACTIVITY_BITS)]
+        columns = [table.c[name] for name in ("set_id", "user_id", "first_day", *ACTIVITY_DAYS)]
         for start in range(0, len(users), IN_CHUNK):
             statement = select(*columns).where(table.c.user_id.in_(users[start : start + IN_CHUNK]))
             for set_id, user_id, *stored in await _fetch_all(connection, statement):
@@ -413,35 +432,27 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
         old = existing.get(key)
         if old is None:
             first = min(marks[0])
-            encoded = [days_to_bits(days, first) for days in marks]
+            encoded = [pack_days(days, first) for days in marks]
         else:
             first = min(old[0], min(marks[0]))
             encoded = [
-                merge_bits(bits, old[0], days, first)
-                for bits, days in zip(old[1:], marks, strict=True)
+                pack_days(days.union(unpack_days(packed, old[0])), first)
+                for packed, days in zip(old[1:], marks, strict=True)
             ]
-        rows.append((*key, first, *encoded, *(_last_day(bits, first) for bits in encoded)))
+        rows.append((*key, first, *encoded))
     statement = _insert(connection)(table)
     statement = statement.on_conflict_do_update(
         index_elements=["set_id", "user_id"],
-        set_={
-            name: statement.excluded[name] for name in ("first_day", *ACTIVITY_BITS, *ACTIVITY_LAST)
-        },
+        set_={name: statement.excluded[name] for name in ("first_day", *ACTIVITY_DAYS)},
     )
-    await _bulk(
-        connection,
-        statement,
-        ("set_id", "user_id", "first_day", *ACTIVITY_BITS, *ACTIVITY_LAST),
-        rows,
-    )
+    await _bulk(connection, statement, ("set_id", "user_id", "first_day", *ACTIVITY_DAYS), rows)
 
 
 # --- reads for reports -------------------------------------------------------------------
 
 
-# (set, person, first day, active, reminded, core passed, last active, last reminded, last
-# passed): see `StatsUserActivity`.
-ActivityRow = tuple[int, int, int, bytes, bytes, bytes, int, int | None, int | None]
+# (set, person, first day, active, reminded, core passed): see `StatsUserActivity`.
+ActivityRow = tuple[int, int, int, bytes, bytes, bytes]
 
 
 @dataclass(frozen=True)
@@ -507,6 +518,53 @@ def _in_chunks(ids: Sequence[int] | None) -> list[Sequence[int] | None]:
     return [ids[start : start + IN_CHUNK] for start in range(0, len(ids), IN_CHUNK)]
 
 
+def _ranges(windows: Sequence[tuple[int, int]]) -> tuple[list[Any], list[Any]]:
+    """Each window as (first, last, index) ranges of whole months and of edge days."""
+    months: list[tuple[int, int, int]] = []
+    days: list[tuple[int, int, int]] = []
+    for index, (first, last) in enumerate(windows):
+        whole, edges = whole_months(first, last)
+        if whole is not None:
+            months.append((*whole, index))
+        days.extend((low, high, index) for low, high in edges)
+    return months, days
+
+
+async def _sums(
+    connection: AsyncConnection,
+    windows: Sequence[tuple[int, int]],
+    set_ids: Sequence[int] | None,
+    tables: tuple[Any, Any],
+    keys: Sequence[str],
+) -> dict[tuple[Any, ...], list[float]]:
+    """Counter sums per (keys..., window index), from the month table and the day table."""
+    result: dict[tuple[Any, ...], list[float]] = {}
+    for table, column, ranges in zip(tables, ("month", "day"), _ranges(windows), strict=True):
+        if not ranges:
+            continue
+        position = table.c[column]
+        window = case(*[(position.between(a, b), i) for a, b, i in ranges], else_=-1)
+        for chunk in _in_chunks(set_ids):
+            statement = (
+                select(
+                    *[table.c[k] for k in keys], window, *[func.sum(table.c[n]) for n in COUNTERS]
+                )
+                .where(or_(*[position.between(a, b) for a, b, _ in ranges]))
+                .group_by(*[table.c[k] for k in keys], window)
+            )
+            if chunk is not None:
+                statement = statement.where(table.c.set_id.in_(chunk))
+            for row in await _fetch_all(connection, statement):
+                key = tuple(int(v) for v in row[: len(keys) + 1])
+                totals = result.get(key)
+                if totals is None:
+                    result[key] = [float(v or 0) for v in row[len(keys) + 1 :]]
+                else:
+                    for index, value in enumerate(row[len(keys) + 1 :]):
+                        totals[index] += float(value or 0)
+    return result
+
+
 async def set_totals(
     session: AsyncSession,
     set_ids: Sequence[int] | None,
@@ -516,49 +574,20 @@ async def set_totals(
 
     `set_ids` None means every set.
     """
-    if not windows:
-        return {}
-    connection = await session.connection()
-    table = StatsSetDay.__table__  # type: ignore[attr-defined]
-    window = case(
-        *[(table.c.day.between(first, last), index) for index, (first, last) in enumerate(windows)],
-        else_=-1,
-    ).label("window")
-    low = min(first for first, _ in windows)
-    high = max(last for _, last in windows)
-    result: dict[tuple[int, int], list[float]] = {}
-    for chunk in _in_chunks(set_ids):
-        statement = (
-            select(table.c.set_id, window, *[func.sum(table.c[name]) for name in COUNTERS])
-            .where(table.c.day.between(low, high))
-            .group_by(table.c.set_id, window)
-        )
-        if chunk is not None:
-            statement = statement.where(table.c.set_id.in_(chunk))
-        for set_id, index, *sums in await _fetch_all(connection, statement):
-            if index >= 0:
-                result[(int(set_id), int(index))] = [float(s or 0) for s in sums]
-    return result
+    tables = (StatsSetMonth.__table__, StatsSetDay.__table__)  # type: ignore[attr-defined]
+    sums = await _sums(await session.connection(), windows, set_ids, tables, ("set_id",))
+    return {(key[0], key[1]): values for key, values in sums.items()}
 
 
 async def user_totals(
     session: AsyncSession, set_ids: Sequence[int] | None, first_day: int, last_day: int
 ) -> list[tuple[int, int, list[float]]]:
     """Counter sums per (set, person) over a range of days."""
-    connection = await session.connection()
-    table = StatsUserDay.__table__  # type: ignore[attr-defined]
-    result: list[tuple[int, int, list[float]]] = []
-    for chunk in _in_chunks(set_ids):
-        statement = (
-            select(table.c.set_id, table.c.user_id, *[func.sum(table.c[n]) for n in COUNTERS])
-            .where(table.c.day.between(first_day, last_day))
-            .group_by(table.c.set_id, table.c.user_id)
-        )
-        if chunk is not None:
-            statement = statement.where(table.c.set_id.in_(chunk))
-        for set_id, user_id, *sums in await _fetch_all(connection, statement):
-            result.append((int(set_id), int(user_id), [float(s or 0) for s in sums]))
-    return result
+    tables = (StatsUserMonth.__table__, StatsUserDay.__table__)  # type: ignore[attr-defined]
+    sums = await _sums(
+        await session.connection(), [(first_day, last_day)], set_ids, tables, ("set_id", "user_id")
+    )
+    return [(key[0], key[1], values) for key, values in sums.items()]
 
 
 async def activity(session: AsyncSession, set_ids: Sequence[int] | None) -> list[ActivityRow]:
@@ -568,8 +597,7 @@ async def activity(session: AsyncSession, set_ids: Sequence[int] | None) -> list
         table.c.set_id,
         table.c.user_id,
         table.c.first_day,
-        *[table.c[name] for name in ACTIVITY_BITS],
-        *[table.c[name] for name in ACTIVITY_LAST],
+        *[table.c[name] for name in ACTIVITY_DAYS],
     ]
     rows: list[ActivityRow] = []
     for chunk in _in_chunks(set_ids):

@@ -296,3 +296,25 @@ async def test_custom_period_in_the_past(session: AsyncSession) -> None:
         session, access=ADMIN, unit_id=org.root.id, period=april, config=CONFIG
     )
     assert later.total.figures.reminder_acks == 1 and later.total.figures.active == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "finished", "reads"),
+    [
+        (date(2026, 2, 20), date(2026, 3, 6), 2, 2),  # days only
+        (date(2026, 1, 15), date(2026, 3, 31), 3, 2),  # days, then whole months
+        (date(2026, 2, 1), date(2026, 4, 30), 3, 2),  # whole months only
+        (date(2026, 3, 7), date(2026, 3, 7), 1, 0),
+    ],
+)
+async def test_months_and_edge_days_add_up(
+    session: AsyncSession, start: date, end: date, finished: int, reads: int
+) -> None:
+    org = await _org(session)
+    await _fill(session, org)
+    assert org.root.id is not None
+    report = await stats.unit_report(
+        session, access=ADMIN, unit_id=org.root.id, period=Period(start, end), config=CONFIG
+    )
+    assert report.total.figures.quiz_finished == finished
+    assert report.total.figures.lesson_reads == reads

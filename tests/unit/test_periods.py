@@ -13,17 +13,17 @@ from bot.domain.periods import (
     PeriodError,
     PeriodKind,
     assessment_year,
-    days_to_bits,
     from_code,
-    merge_bits,
     months,
+    pack_days,
     parse_date,
     parse_period,
     previous_assessment_year,
     this_month,
     this_quarter,
+    unpack_days,
     weeks,
-    window,
+    whole_months,
 )
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -111,14 +111,26 @@ def test_clipped_to_today() -> None:
     assert this_month(date(2026, 1, 5)).clipped(date(2026, 3, 1)).end == date(2026, 1, 31)
 
 
-def test_day_bitmaps() -> None:
+def test_packed_days_and_whole_months() -> None:
     first = date(2026, 1, 1).toordinal()
-    bits = days_to_bits([first, first + 3, first + 40], first)
-    value = int.from_bytes(bits, "little")
-    assert window(value, first, first + 1, first + 2) == 0
-    assert window(value, first, first + 3, first + 3) == 1
-    assert window(value, first, first - 5, first) == 1 << 5
-    merged = merge_bits(bits, first, [first - 2], first - 2)
-    assert (
-        window(int.from_bytes(merged, "little"), first - 2, first - 2, first + 40).bit_count() == 4
+    packed = pack_days([first + 40, first, first + 3, first + 3], first)
+    assert unpack_days(packed, first) == [first, first + 3, first + 40]
+    with pytest.raises(ValueError):
+        pack_days([first - 1], first)
+    year = assessment_year(date(2026, 5, 5))
+    whole, edges = whole_months(year.first_day, year.last_day)
+    assert whole == (date(2025, 12, 1).toordinal(), date(2026, 10, 1).toordinal())
+    assert edges == [
+        (date(2025, 11, 16).toordinal(), date(2025, 11, 30).toordinal()),
+        (date(2026, 11, 1).toordinal(), date(2026, 11, 15).toordinal()),
+    ]
+    march = this_month(date(2026, 3, 9))
+    assert whole_months(march.first_day, march.last_day) == (
+        (march.first_day, march.first_day),
+        [],
+    )
+    short = Period(date(2026, 3, 5), date(2026, 3, 20))
+    assert whole_months(short.first_day, short.last_day) == (
+        None,
+        [(short.first_day, short.last_day)],
     )

@@ -51,19 +51,36 @@ def upgrade() -> None:
     )
     op.create_table(
         "stats_set_days",
-        sa.Column("set_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("set_id", sa.Integer(), autoincrement=False, nullable=False),
         *_counters(),
-        sa.PrimaryKeyConstraint("set_id", "day"),
+        sa.PrimaryKeyConstraint("day", "set_id"),
         sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_user_days",
+        sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("set_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
         *_counters(),
-        sa.PrimaryKeyConstraint("set_id", "user_id", "day"),
+        sa.PrimaryKeyConstraint("day", "set_id", "user_id"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "stats_set_months",
+        sa.Column("month", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("set_id", sa.Integer(), autoincrement=False, nullable=False),
+        *_counters(),
+        sa.PrimaryKeyConstraint("month", "set_id"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "stats_user_months",
+        sa.Column("month", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("set_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        *_counters(),
+        sa.PrimaryKeyConstraint("month", "set_id", "user_id"),
         sqlite_with_rowid=False,
     )
     op.create_table(
@@ -74,9 +91,6 @@ def upgrade() -> None:
         sa.Column("active", sa.LargeBinary(), nullable=False),
         sa.Column("reminded", sa.LargeBinary(), nullable=False),
         sa.Column("core_passed", sa.LargeBinary(), nullable=False),
-        sa.Column("last_active", sa.Integer(), nullable=False),
-        sa.Column("last_reminded", sa.Integer(), nullable=True),
-        sa.Column("last_passed", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("set_id", "user_id"),
         sqlite_with_rowid=False,
     )
@@ -96,6 +110,8 @@ def downgrade() -> None:
     op.drop_table("stats_first_reads")
     op.drop_index("ix_stats_user_activity_user", table_name="stats_user_activity")
     op.drop_table("stats_user_activity")
+    op.drop_table("stats_user_months")
+    op.drop_table("stats_set_months")
     op.drop_table("stats_user_days")
     op.drop_table("stats_set_days")
     op.drop_table("stats_unit_sets")
