@@ -170,7 +170,11 @@ class MonthlyReportRenderer:
             session, access=REPORT_ACCESS, unit_id=unit_id, period=period, config=self.config
         )
         with self.i18n.context(), self.i18n.use_locale(language):
-            return Payload(monthly_report_text(report))
+            spreadsheet = Button(
+                _("📥 Spreadsheet (XLSX)"),
+                callback=ReminderAdminCb(act="xlsx", id=unit_id, v=period.code()).pack(),
+            )
+            return Payload(monthly_report_text(report), buttons=((spreadsheet,),))
 
 
 def _figures_line(figures: Figures) -> str:
@@ -210,7 +214,5 @@ def monthly_report_text(report: UnitReport) -> str:
             lines.append(f"• <b>{escape(row.unit.name)}</b>: {_figures_line(row.figures)}")
         hidden = len(report.children) - REPORT_CHILDREN_SHOWN
         if hidden > 0:
-            lines.append(_("… and {count} more units.").format(count=hidden))
-    lines.append("")
-    lines.append(_("Details and the spreadsheet: /thongke"))
+            lines.append(_("Units not shown: {count}.").format(count=hidden))
     return "\n".join(lines)

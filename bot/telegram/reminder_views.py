@@ -3,9 +3,10 @@ the answers to "Seen" and "Remind me in an hour". Pure rendering: text and keybo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
+from html import escape, unescape
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -24,6 +25,7 @@ from bot.telegram.reminder_cards import step_text
 
 Rendered = tuple[str, InlineKeyboardMarkup]
 PAGE_SIZE = 5
+TAG = re.compile(r"<[^>]+>")
 PICK_PAGE = 8
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 AUDIENCES = {
@@ -55,7 +57,7 @@ def when(moment: datetime, zone: str) -> str:
 
 
 def _cancel(builder: InlineKeyboardBuilder) -> None:
-    builder.button(text=_("✖ Cancel"), callback_data=Cb(act="x"))
+    builder.button(text=_("✖️ Cancel"), callback_data=Cb(act="x"))
 
 
 def describe_schedule(reminder: Reminder) -> str:
@@ -186,7 +188,8 @@ def menu_view(
 
 
 def _short(text: str, limit: int = 120) -> str:
-    flat = " ".join(text.split())
+    """A one-line preview of an HTML message, as plain text."""
+    flat = " ".join(unescape(TAG.sub("", text)).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -418,7 +421,7 @@ def offer_none() -> str:
 
 def campaign_answer(added: int) -> str:
     if added:
-        return _("Enabled: {count} reminders added. See them in /nhacnho.").format(count=added)
+        return _("Enabled. Reminders added: {count}. See them in /nhacnho.").format(count=added)
     return _("Already enabled (or every date has passed): nothing added.")
 
 
@@ -444,3 +447,9 @@ def snooze_answer(result: SnoozeResult, zone: str) -> str:
     if result.status is SnoozeStatus.ALREADY:
         return _("You can snooze a reminder only once.")
     return _("This reminder is no longer available.")
+
+
+def spreadsheet_caption(unit: str, period: str) -> str:
+    return _("{unit}, {period}. Keep personal data within your unit.").format(
+        unit=escape(unit), period=period
+    )

@@ -20,7 +20,7 @@ from bot.delivery.sender import Sender
 from bot.domain.schedules import Kind
 from bot.emulator import Emulator, SentMessage
 from bot.offline import OfflineBot
-from bot.services import reminder_campaign
+from bot.services import monthly_reports, reminder_campaign
 from bot.services import reminders as svc
 from bot.settings import Settings
 from bot.storage import ledger
@@ -28,7 +28,7 @@ from bot.storage.clock import utcnow
 from bot.storage.models import Role, Unit, User
 from bot.storage.models_delivery import FINAL_STATUSES, Delivery, DeliveryStatus
 from bot.storage.models_reminders import Audience, Reminder
-from bot.telegram.reminder_cards import OfferRenderer
+from bot.telegram.reminder_cards import MonthlyReportRenderer, OfferRenderer
 from tests.e2e.helpers import add_invite, join
 
 TEXT = "Nhắc nhở: đọc Chỉ thị 07 trước thứ Sáu"
@@ -358,3 +358,38 @@ async def test_trainers_are_offered_the_19_8_series(reminder_bot: OfflineBot) ->
         f"ngay-hoi-19-8:2030:{step}" for step in ("d0", "d1", "d14", "d7")
     ]
     assert {r.unit_id for r in series} == {org.unit.id}
+
+
+async def test_officers_get_the_monthly_report_and_its_spreadsheet(
+    reminder_bot: OfflineBot,
+) -> None:
+    offline = reminder_bot
+    org = await school(offline)
+    async with offline.storage.sessionmaker() as session:
+        await add_invite(session, "CB-A", org.unit, Role.OFFICER)
+    officer = offline.chat(3500)
+    await join(officer, "CB-A")
+    learner = offline.chat(3501)
+    await join(learner, "HS-10A1")
+    due = utcnow()
+    renderer = MonthlyReportRenderer(offline.dispatcher["i18n"], offline.settings)
+    async with offline.storage.sessionmaker() as session:
+        served = await monthly_reports.send_monthly(
+            session, due=due, now=due, zone=offline.settings.timezone, render=renderer
+        )
+    assert served == 1
+    offline.dispatcher["sender"].wake()
+
+    def reports() -> list[SentMessage]:
+        return [m for m in offline.emulator.messages(3500) if "📊" in (m.text or "")]
+
+    await wait_for(lambda: bool(reports()))
+    [report] = reports()
+    assert "Trường THPT A" in (report.text or "") and "Lớp 10A1" in (report.text or "")
+    assert reminders_in(offline, 3501) == [] and not any(
+        "📊" in (m.text or "") for m in offline.emulator.messages(3501)
+    )
+    await press(officer, "rm1:xlsx:", report)
+    [document] = [m for m in offline.emulator.messages(3500) if m.method == "sendDocument"]
+    assert (document.filename or "").startswith("bao-cao-TRUONG-A-")
+    assert (document.document or b"").startswith(b"PK")  # a zip: the XLSX container

@@ -135,9 +135,7 @@ def test_a_one_off_on_a_holiday_moves_to_the_next_working_day() -> None:
 
 
 def test_start_and_end_dates() -> None:
-    schedule = Schedule(
-        Kind.DAILY, at=time(8, 0), start=date(2026, 9, 5), end=date(2026, 9, 7)
-    )
+    schedule = Schedule(Kind.DAILY, at=time(8, 0), start=date(2026, 9, 5), end=date(2026, 9, 7))
     got = [f.date() for f in fires(schedule, local(2026, 9, 1, 0, 0), 5)]
     assert got == [date(2026, 9, 5), date(2026, 9, 6), date(2026, 9, 7)]
 
@@ -217,9 +215,7 @@ def test_parsers() -> None:
     at=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
     start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 1, 1)),
 )
-def test_fires_are_strictly_increasing_and_never_in_quiet_hours(
-    at: time, start: datetime
-) -> None:
+def test_fires_are_strictly_increasing_and_never_in_quiet_hours(at: time, start: datetime) -> None:
     schedule = Schedule(Kind.DAILY, at=at, quiet=QUIET, holidays=Holidays.parse(["01-01"]))
     previous = start.replace(tzinfo=VN)
     for moment in fires(schedule, previous, 5):
