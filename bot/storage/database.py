@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -38,8 +37,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # One connection per use keeps WAL readers and the writer from holding stale snapshots.
-        kwargs["poolclass"] = NullPool
+        # A small pool: opening an aiosqlite connection (a thread and four PRAGMAs) per
+        # session costs milliseconds on every update.
+        kwargs["pool_size"] = 5
+        kwargs["max_overflow"] = 5
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
         kwargs["pool_pre_ping"] = True

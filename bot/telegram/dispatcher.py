@@ -20,11 +20,13 @@ from bot.services.content_store import ContentStore
 from bot.settings import OFFICIAL_API_BASE, Settings
 from bot.telegram.i18n import CatalogI18n, create_i18n
 from bot.telegram.middlewares import DatabaseMiddleware, UserLocaleMiddleware, UserMiddleware
+from bot.telegram.response_types import keep_response_types
 from bot.telegram.routers import get_routers
 
 
 def create_bot(settings: Settings, *, token: str | None = None) -> Bot:
     """A Bot talking to Telegram or to any Bot API-compatible server (`TELEGRAM_API_BASE`)."""
+    keep_response_types()
     session = None
     if settings.telegram_api_base.rstrip("/") != OFFICIAL_API_BASE:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))

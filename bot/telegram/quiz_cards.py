@@ -3,10 +3,7 @@ when it cannot be edited. Shared by the quiz router and the quiz timer."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import Bot, methods
-from aiogram.client.session.base import Response
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
 
@@ -14,28 +11,6 @@ from bot.services.quiz_outcomes import Step
 from bot.telegram import quiz_views as views
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_RESPONSE_TYPES: list[Any] = []
-
-
-def keep_response_types() -> None:
-    """Keep aiogram's parsed-response classes of the calls a quiz makes alive.
-
-    aiogram reads every answer as `Response[<result type>]`; pydantic caches those generic
-    classes only weakly, so the garbage collector drops them and the next call builds the
-    class again (about 20 ms for a Message). Measured: a quarter of the calls paid that."""
-    if _RESPONSE_TYPES:
-        return
-    calls = (
-        methods.GetUpdates,
-        methods.AnswerCallbackQuery,
-        methods.EditMessageText,
-        methods.EditMessageReplyMarkup,
-        methods.SendMessage,
-        methods.SendPoll,
-    )
-    for call in calls:
-        result_type: Any = call.__returning__
-        _RESPONSE_TYPES.append(Response[result_type])
 
 
 async def bot_username(bot: Bot) -> str:

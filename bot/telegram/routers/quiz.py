@@ -304,7 +304,6 @@ async def start_timer(
     banks: BankStore | None = None,
     quiz_timer_interval: float = DEFAULT_INTERVAL,
 ) -> None:
-    quiz_cards.keep_response_types()
     if banks is None:
         log.warning("No quiz banks were given to the dispatcher: the quiz timer is off")
         return
