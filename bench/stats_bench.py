@@ -14,7 +14,10 @@ it and dropped afterwards):
 Goals: the report within 0.5 s, the XLSX within 5 s. A Markdown table goes to stdout.
 
     python bench/stats_bench.py [--quick] [--units 500] [--users 50000] [--events 5000000]
-                                [--runs 5] [--postgres URL] [--keep DIR]
+                                [--runs 5] [--postgres URL] [--keep DIR] [--existing URL]
+
+`--existing URL` measures a database already seeded (e.g. by `canhgiac demo seed`) instead of
+seeding new ones; its root unit is `--root` (DEMO).
 """
 
 from __future__ import annotations
@@ -159,6 +162,15 @@ async def run_backend(name: str, url: str, sizes: dict[str, int], runs: int, out
         await engine.dispose()
 
 
+async def _existing(session: Any, code: str) -> int:
+    from bot.storage.units import unit_by_code
+
+    unit = await unit_by_code(session, code)
+    if unit is None or unit.id is None:
+        raise SystemExit(f"no unit {code} in that database")
+    return unit.id
+
+
 async def _thongke(session: Any, root: int, period: Any, config: StatsConfig) -> Any:
     report = await stats.unit_report(
         session, access=ADMIN, unit_id=root, period=period, config=config
@@ -210,6 +222,7 @@ async def postgres_database(base: str) -> tuple[str, Callable[[], Awaitable[None
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.rmdir()
 
 
 async def main() -> None:
@@ -222,6 +235,8 @@ async def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL; a throw-away database is made")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the SQLite file in this folder")
+    parser.add_argument("--existing", action="append", default=[], help="a seeded database URL")
+    parser.add_argument("--root", default="DEMO", help="root unit code for --existing")
     args = parser.parse_args()
     sizes = dict(QUICK if args.quick else FULL)
     for key in sizes:
@@ -229,6 +244,15 @@ async def main() -> None:
             sizes[key] = getattr(args, key)
     results = Results()
     print(f"sizes: {sizes}", file=sys.stderr)
+    for url in args.existing:
+        backend = (
+            "SQLite"
+            if make_url(normalise_url(url)).get_backend_name() == "sqlite"
+            else ("PostgreSQL")
+        )
+        await run_backend(backend, url, sizes, args.runs, results, existing_root=args.root)
+    if args.existing:
+        args.skip_sqlite, args.postgres = True, None
     if not args.skip_sqlite:
         folder = args.keep or Path(tempfile.mkdtemp(prefix="cg-bench-"))
         folder.mkdir(parents=True, exist_ok=True)

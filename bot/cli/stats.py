@@ -86,6 +86,13 @@ def report(
         str | None,
         typer.Option("--period", help="Instead of dates: month, quarter, year or lastyear."),
     ] = None,
+    all_people: Annotated[
+        bool,
+        typer.Option(
+            "--all-people",
+            help=f"List every member even above {stats.PEOPLE_IN_FILE_MAX:,} people (slow).",
+        ),
+    ] = False,
 ) -> None:
     """Write the report of a unit and its child units over a period.
 
@@ -110,6 +117,7 @@ def report(
                 period=period,
                 config=config,
                 progress=update,
+                people_limit=None if all_people else stats.PEOPLE_IN_FILE_MAX,
             )
 
     data = with_session(settings, build)
@@ -134,6 +142,11 @@ def report(
         f"Wrote {output}: {data.report.unit.code}, {period.label()}, {total.members} members, "
         f"{total.active} active, {len(data.report.children)} child units."
     )
+    if data.people_omitted:
+        typer.echo(
+            f"People are not listed ({data.people_omitted} members): add --all-people, or "
+            "export a child unit."
+        )
 
 
 @app.command("refresh")

@@ -63,6 +63,13 @@ SCORE_NOTE = (
 PEOPLE_NOTE = "Danh sách cá nhân chỉ có trong báo cáo do cán bộ của đơn vị (hoặc quản trị) lập."
 
 
+def people_omitted_note(count: int) -> str:
+    return (
+        f"Đơn vị có {count} thành viên nên báo cáo này không kèm danh sách cá nhân; hãy xuất "
+        "báo cáo của từng đơn vị trực thuộc để xem danh sách thành viên."
+    )
+
+
 def tiers_note(thresholds: tuple[int, ...]) -> str:
     letters = "ABCDEFGHIJ"
     parts = [f"{letters[i]}: từ {limit} điểm" for i, limit in enumerate(thresholds)]

@@ -119,6 +119,7 @@ class ExportData:
     report: UnitReport
     sheets: list[ChildSheet]
     thresholds: tuple[int, ...]
+    people_omitted: int = 0  # members not listed because the unit is too large
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ def to_xlsx(data: ExportData) -> bytes:
         vi.SCORE_NOTE,
         vi.tiers_note(data.thresholds),
         vi.PEOPLE_NOTE,
+        vi.people_omitted_note(data.people_omitted) if data.people_omitted else "",
     ):
         notes.append([line])
     buffer = io.BytesIO()

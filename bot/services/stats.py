@@ -51,6 +51,9 @@ from bot.storage.clock import utcnow
 from bot.storage.models import Role
 
 Progress = Callable[[int, int], None]
+# A file naming tens of thousands of people helps nobody and spreads personal data widely:
+# above this, a unit's file lists units only (export a child unit for its members).
+PEOPLE_IN_FILE_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -286,8 +289,14 @@ async def export(
     period: Period,
     config: StatsConfig,
     progress: Progress | None = None,
+    people_limit: int | None = PEOPLE_IN_FILE_MAX,
 ) -> ExportData:
-    """Everything a spreadsheet needs; people are listed only for officers of the unit."""
+    """Everything a spreadsheet needs.
+
+    People are listed only for officers of the unit (and admins), and only while the unit has
+    at most `people_limit` members (None: no limit); a larger unit's file lists units only
+    and says how many people were left out: export a child unit to see its members.
+    """
     tree = await require_scope(session, access, unit_id, Role.TRAINER)
     step = progress or (lambda done, total: None)
     step(0, 4)
@@ -304,7 +313,9 @@ async def export(
         scope = await _scope(session, tree, unit_id, _subtrees(tree, targets))
         rows, _ = await _compute(session, scope, targets, period, (), config)
     people: dict[int, list[PersonRow]] = {}
-    if report.can_see_people:
+    members = report.total.figures.members
+    listed = report.can_see_people and (people_limit is None or members <= people_limit)
+    if listed:
         groups = {c: tree.descendants(c) for c in children} or {unit_id: [unit_id]}
         if children and unit_id not in groups:
             groups[unit_id] = [unit_id]  # people of the unit itself, outside every child
@@ -314,14 +325,15 @@ async def export(
         ChildSheet(
             ref_of(tree, c),
             [UnitRow(ref_of(tree, g), rows[g]) for g in grandchildren[c]],
-            people.get(c) if report.can_see_people else None,
+            people.get(c) if listed else None,
         )
         for c in children
     ]
-    if report.can_see_people and people.get(unit_id):
+    if listed and people.get(unit_id):
         sheets.append(ChildSheet(report.unit, [], people[unit_id]))
     step(4, 4)
-    return ExportData(report, sheets, config.thresholds)
+    omitted = members if report.can_see_people and not listed else 0
+    return ExportData(report, sheets, config.thresholds, people_omitted=omitted)
 
 
 async def _people(

@@ -225,7 +225,12 @@ def chart_caption(report_unit: str, period: Period) -> str:
     )
 
 
-def export_caption(unit: str, period: Period, with_people: bool) -> str:
+def export_caption(unit: str, period: Period, with_people: bool, omitted: int = 0) -> str:
+    if omitted:
+        return _(
+            "{unit}, {period}. {count} members: too many to list here; export a child unit to "
+            "see its members."
+        ).format(unit=escape(unit), period=period.label(), count=omitted)
     if with_people:
         return _("{unit}, {period}. Contains personal data: keep it within your unit.").format(
             unit=escape(unit), period=period.label()

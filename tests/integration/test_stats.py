@@ -253,6 +253,10 @@ async def test_export_lists_people_only_for_officers(session: AsyncSession) -> N
     )
     assert all(sheet.people is None for sheet in limited.sheets)
     assert limited.report.total.figures.members == 3
+    large = await stats.export(
+        session, access=ADMIN, unit_id=org.root.id, period=PERIOD, config=CONFIG, people_limit=3
+    )
+    assert large.people_omitted == 4 and all(sheet.people is None for sheet in large.sheets)
 
 
 async def test_trend_is_weekly(session: AsyncSession) -> None:

@@ -204,12 +204,12 @@ async def _send_file(
     report = data.report
     if kind == "xlsx":
         content = await asyncio.to_thread(to_xlsx, data)
-        people = report.can_see_people
+        people, omitted = report.can_see_people and not data.people_omitted, data.people_omitted
     else:
         content = to_csv(report)
-        people = False
+        people, omitted = False, 0
     name = f"thong-ke-{report.unit.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{kind}"
     await message.answer_document(
         BufferedInputFile(content, filename=name),
-        caption=views.export_caption(report.unit.name, period, people),
+        caption=views.export_caption(report.unit.name, period, people, omitted),
     )
