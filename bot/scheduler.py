@@ -37,12 +37,20 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import campaigns
-from bot.domain.schedules import Clock, Holidays, Kind, Schedule, ScheduleError, system_clock
+from bot.domain.schedules import (
+    Clock,
+    Holidays,
+    Kind,
+    QuietHours,
+    Schedule,
+    ScheduleError,
+    system_clock,
+)
 from bot.leader import LeaderLock, leader_lock_for
 from bot.services import monthly_reports, reminder_campaign
 from bot.services.reminder_fires import fire_due
 from bot.services.reminders import aware, last_fire_at, owed_since, schedule_of
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from bot.storage.models_reminders import FireKind, Reminder, ReminderFire
 
 log = logging.getLogger(__name__)
@@ -66,6 +74,19 @@ class ScheduleTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         return f"schedule[{self.schedule.kind.value}]"
+
+
+def checked_settings(settings: Settings) -> Holidays:
+    """The holidays, after checking HOLIDAYS and REMINDER_QUIET_HOURS (a `ConfigError` names
+    the bad one, so the bot refuses to start rather than failing at the first fire)."""
+    try:
+        QuietHours.parse(settings.reminder_quiet_hours)
+    except ScheduleError as exc:
+        raise ConfigError(f"REMINDER_QUIET_HOURS is invalid: {exc}") from exc
+    try:
+        return Holidays.parse(settings.holidays)
+    except ScheduleError as exc:
+        raise ConfigError(f"HOLIDAYS is invalid: {exc}") from exc
 
 
 class Renderers:
@@ -119,7 +140,7 @@ class ReminderScheduler:
         self.clock = clock
         self.sync_interval = sync_interval
         self.wake_sender = wake_sender
-        self.holidays = Holidays.parse(settings.holidays)
+        self.holidays = checked_settings(settings)
         self.grace = timedelta(seconds=settings.reminder_misfire_grace_seconds)
         self.scheduler = self._new_scheduler()
         self.leader = False

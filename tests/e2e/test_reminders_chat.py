@@ -358,6 +358,18 @@ async def test_trainers_are_offered_the_19_8_series(reminder_bot: OfflineBot) ->
         f"ngay-hoi-19-8:2030:{step}" for step in ("d0", "d1", "d14", "d7")
     ]
     assert {r.unit_id for r in series} == {org.unit.id}
+    # The one-week step, sent as a test: the built-in text and a button starting the quiz.
+    week = next(r for r in series if (r.campaign or "").endswith(":d7"))
+    menu = (await trainer.send("/nhacnho"))[-1]
+    await press(trainer, f"rm1:test:{week.id}", menu)
+
+    def tests() -> list[SentMessage]:
+        return [m for m in offline.emulator.messages(3400) if "🔔" in (m.text or "")]
+
+    await wait_for(lambda: bool(tests()))
+    [card] = tests()
+    assert "07/CT-BCA-V28" in (card.text or "")
+    assert "qm1:new:chi-thi-07" in str(card.buttons())
 
 
 async def test_officers_get_the_monthly_report_and_its_spreadsheet(

@@ -19,10 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery.render import Payload
 from bot.domain.schedules import Kind
 from bot.leader import FileLeaderLock, PostgresLeaderLock, leader_lock_for
-from bot.scheduler import ReminderScheduler
+from bot.scheduler import ReminderScheduler, checked_settings
 from bot.services import reminders as svc
 from bot.services.reminder_fires import Card
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from bot.storage.clock import utcnow
 from bot.storage.database import create_engine, create_sessionmaker
 from bot.storage.models import Membership, Role, Unit, User
@@ -253,3 +253,13 @@ async def test_two_processes_one_sends_and_the_standby_takes_over(
     finally:
         await first.stop()
         await second.stop()
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [({"holidays": "13-40"}, "HOLIDAYS"), ({"reminder_quiet_hours": "late"}, "REMINDER_QUIET")],
+)
+def test_bad_reminder_settings_stop_the_start(values: dict[str, str], name: str) -> None:
+    settings = Settings(**values, _env_file=None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=name):
+        checked_settings(settings)
