@@ -143,12 +143,13 @@ class StatsUserActivity(SQLModel, table=True):
 
 
 class StatsFirstRead(SQLModel, table=True):
-    """The first day a person read an explainer, per unit set."""
+    """The first day a person read an explainer, per unit set; led by the explainer, since
+    reports ask for the core ones."""
 
     __tablename__ = "stats_first_reads"
     __table_args__ = CLUSTERED
 
+    explainer: str = Field(primary_key=True, max_length=64)
     set_id: int = Field(sa_column=_int_key())
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    explainer: str = Field(primary_key=True, max_length=64)
     day: int = Field(sa_column=Column(Integer, nullable=False))

@@ -97,11 +97,11 @@ def upgrade() -> None:
     op.create_index("ix_stats_user_activity_user", "stats_user_activity", ["user_id"])
     op.create_table(
         "stats_first_reads",
+        sa.Column("explainer", sa.String(length=64), nullable=False),
         sa.Column("set_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("explainer", sa.String(length=64), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("set_id", "user_id", "explainer"),
+        sa.PrimaryKeyConstraint("explainer", "set_id", "user_id"),
         sqlite_with_rowid=False,
     )
 
