@@ -52,6 +52,7 @@ from bot.services.reminder_fires import fire_due
 from bot.services.reminders import aware, last_fire_at, owed_since, schedule_of
 from bot.settings import ConfigError, Settings
 from bot.storage.models_reminders import FireKind, Reminder, ReminderFire
+from bot.telegram.reminder_cards import MonthlyReportRenderer, OfferRenderer, ReminderRenderer
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,7 @@ class Renderers:
         self.bot = bot
         self.data = data
 
-    async def reminder(self) -> Any:
-        from bot.telegram.reminder_cards import ReminderRenderer
-
+    async def reminder(self) -> ReminderRenderer:
         me = await self.bot.me()
         return ReminderRenderer(
             self.data["i18n"],
@@ -108,14 +107,10 @@ class Renderers:
             banks=self.data["banks"],
         )
 
-    def offer(self) -> Any:
-        from bot.telegram.reminder_cards import OfferRenderer
-
+    def offer(self) -> OfferRenderer:
         return OfferRenderer(self.data["i18n"])
 
-    def report(self) -> monthly_reports.ReportRenderer:
-        from bot.telegram.reminder_cards import MonthlyReportRenderer
-
+    def report(self) -> MonthlyReportRenderer:
         return MonthlyReportRenderer(self.data["i18n"], self.data["settings"])
 
 
@@ -145,6 +140,7 @@ class ReminderScheduler:
         self.scheduler = self._new_scheduler()
         self.leader = False
         self._known: dict[str, datetime] = {}
+        self._system_jobs = False
         self._task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
 
@@ -199,13 +195,13 @@ class ReminderScheduler:
         self.leader = True
         self.scheduler.start()
         await self.sync()
-        await self._add_system_jobs()
 
     async def _step_down(self) -> None:
         if self.leader:
             self.scheduler.shutdown(wait=False)
             self.scheduler = self._new_scheduler()
             self._known.clear()
+            self._system_jobs = False
             self._synced.clear()
             self.leader = False
         await self.lock.release()
@@ -231,6 +227,9 @@ class ReminderScheduler:
             for job_id in [j for j in self._known if j.startswith(REMINDER_JOB)]:
                 if job_id not in current:
                     self._remove(job_id)
+            if not self._system_jobs:
+                await self._add_system_jobs()
+                self._system_jobs = True
             for job_id, stamp in current.items():
                 if self._known.get(job_id) != stamp:
                     reminder = await session.get(Reminder, int(job_id.removeprefix(REMINDER_JOB)))
