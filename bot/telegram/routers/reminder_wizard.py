@@ -89,7 +89,8 @@ async def start_wizard(
     if not units:
         await show(query, views.not_trainer(), InlineKeyboardMarkup(inline_keyboard=[]))
         return
-    names = [("· " * tree.depth(u)) + tree.nodes[u].name for u in units]
+    top = min(tree.depth(u) for u in units)
+    names = [("· " * (tree.depth(u) - top)) + tree.nodes[u].name for u in units]
     await state.clear()
     await state.set_state(Wizard.unit)
     await state.update_data(choices=units, labels=names, title="unit")
@@ -371,9 +372,9 @@ async def toggle(
     content: ContentStore,
     banks: BankStore,
 ) -> None:
-    await query.answer()
     wizard = await state.get_data()
     if await state.get_state() != Wizard.confirm.state:
+        await query.answer()
         return
     if callback_data.act == "quiet":
         current = wizard.get("quiet_hours", settings.reminder_quiet_hours)
@@ -387,6 +388,7 @@ async def toggle(
     except svc.ReminderError as exc:
         await query.answer(views.problem_text(exc), show_alert=True)
         return
+    await query.answer()
     await state.set_data(wizard)
     await show(query, *screen)
 

@@ -169,8 +169,9 @@ async def manage(
             await svc.set_paused(session, access, rid, act == "pause", now=now)
             await query.answer(views.paused_answer(act == "pause"))
         elif act == "del":
+            screen = views.delete_view(await svc.get_managed(session, access, rid))
             await query.answer()
-            await show(query, *views.delete_view(await svc.get_managed(session, access, rid)))
+            await show(query, *screen)
             return
         elif act == "delok":
             await svc.delete(session, access, rid, now=now)
