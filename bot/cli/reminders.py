@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine
 from datetime import date, datetime
-from html import escape
+from html import escape, unescape
 from typing import Annotated, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,18 @@ def _settings() -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         _fail(f"{name} is invalid: {first['msg']}")
+
+
+def _problem(error: svc.ReminderError) -> str:
+    reasons = {
+        svc.Problem.NOT_FOUND: "the unit or reminder does not exist",
+        svc.Problem.EMPTY_TEXT: "--text is empty",
+        svc.Problem.LONG_TEXT: f"--text is longer than {svc.TEXT_LIMIT} characters",
+        svc.Problem.NO_REF: "the audience or link needs a reference",
+        svc.Problem.SCHEDULE: error.detail,
+        svc.Problem.NEVER_FIRES: "it would never be sent (is the time in the past?)",
+    }
+    return reasons.get(error.problem, str(error))
 
 
 def _audience(text: str) -> tuple[Audience, str | None]:
@@ -218,7 +230,7 @@ def add(
                 )
                 return reminder, upcoming
         except svc.ReminderError as exc:
-            _fail(f"reminder refused: {exc}", 1)
+            _fail(f"reminder refused: {_problem(exc)}", 1)
         except (ScopeError, SQLAlchemyError) as exc:
             _fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
         finally:
@@ -293,7 +305,7 @@ def _line(reminder: Reminder, node: object, upcoming: datetime | None) -> str:
         Kind.CRON.value: f"cron '{reminder.cron}'",
     }.get(reminder.schedule_kind, reminder.schedule_kind)
     audience = reminder.audience + (f":{reminder.audience_ref}" if reminder.audience_ref else "")
-    text = " ".join((reminder.campaign or reminder.text).split())[:60]
+    text = " ".join(unescape(reminder.campaign or reminder.text).split())[:60]
     return f"#{reminder.id}\t{code}\t{timing}\t{audience}\t{state}\t{text}"
 
 

@@ -1,0 +1,118 @@
+"""`canhgiac reminders add/list/remove` against a migrated SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.cli.app import app
+from bot.storage import migrate
+from bot.storage.database import create_engine, create_sessionmaker
+from bot.storage.models import Unit
+from bot.storage.models_reminders import Reminder
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    for name in list(os.environ):
+        if name.startswith(("BOT_", "DATABASE_", "REMINDER_", "HOLIDAYS")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    async def prepare() -> None:
+        engine = create_engine(url)
+        await migrate.upgrade(engine)
+        async with create_sessionmaker(engine)() as session:
+            session.add(Unit(code="TRUONG-A", name="Trường A", timezone="Asia/Ho_Chi_Minh"))
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    return url
+
+
+def rows(url: str) -> list[Reminder]:
+    async def read() -> list[Reminder]:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine)() as session:
+            found = list((await session.exec(select(Reminder))).all())
+        await engine.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["reminders", *args])
+    return result.exit_code, result.output
+
+
+def test_add_list_remove(database: str) -> None:
+    code, out = run("add", "--unit", "truong-a", "--text", "Đọc <Chỉ thị 07>", "--daily", "8:00")
+    assert code == 0, out
+    assert out.startswith("Reminder #1 added for TRUONG-A: first ")
+    code, out = run(
+        "add",
+        "--unit",
+        "TRUONG-A",
+        "--text",
+        "Làm bài kiểm tra",
+        "--cron",
+        "0 8 * * 1-5",
+        "--quiet-hours",
+        "off",
+        "--audience",
+        "unpassed:chi-thi-07",
+        "--quiz",
+        "chi-thi-07",
+    )
+    assert code == 0, out
+    code, out = run("add", "--unit", "TRUONG-A", "--text", "x", "--at", "2099-08-19T08:00+07:00")
+    assert code == 0, out
+    daily, cron, once = rows(database)
+    assert daily.text == "Đọc &lt;Chỉ thị 07&gt;" and daily.quiet_hours == "21:00-07:00"
+    assert (cron.audience, cron.audience_ref, cron.message_kind, cron.quiet_hours) == (
+        "unpassed",
+        "chi-thi-07",
+        "quiz",
+        "off",
+    )
+    assert once.schedule_kind == "once"
+    code, out = run("list")
+    assert code == 0 and out.count("TRUONG-A") == 3 and "Đọc <Chỉ thị 07>" in out
+    assert run("remove", "1") == (0, "Reminder #1 removed.\n")
+    code, out = run("list")
+    assert "#1\t" not in out
+    assert "#1\t" in run("list", "--all")[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--unit", "NOPE", "--text", "x", "--daily", "8:00"], 2, "no unit with code NOPE"),
+        (["--unit", "TRUONG-A", "--text", "x"], 2, "exactly one of"),
+        (["--unit", "TRUONG-A", "--text", "x", "--daily", "8:00", "--cron", "* * * * *"], 2, ""),
+        (["--unit", "TRUONG-A", "--text", "x", "--at", "01/01/2020 08:00"], 1, "never be sent"),
+        (["--unit", "TRUONG-A", "--text", "x", "--cron", "0 25 * * *"], 1, "hour must be"),
+        (["--unit", "TRUONG-A", "--text", "x", "--daily", "8:00", "--audience", "some"], 2, ""),
+        (["--unit", "TRUONG-A", "--text", "x", "--daily", "8:00", "--quiet-hours", "x"], 1, ""),
+    ],
+)
+def test_add_refuses_with_one_line(database: str, args: list[str], code: int, message: str) -> None:
+    exit_code, out = run("add", *args)
+    assert exit_code == code, out
+    errors = [line for line in out.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in out
+    assert rows(database) == []
+
+
+def test_remove_unknown(database: str) -> None:
+    code, out = run("remove", "42")
+    assert code == 1 and "no reminder #42" in out
