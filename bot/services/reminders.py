@@ -29,7 +29,7 @@ from bot.services.access import Access
 from bot.services.grants import require_scope, scope_roots
 from bot.services.units import UnitTree, load_tree
 from bot.storage.models import Role, Unit
-from bot.storage.models_delivery import SourceKind
+from bot.storage.models_delivery import Delivery, DeliveryStatus, SourceKind
 from bot.storage.models_reminders import (
     Audience,
     FireKind,
@@ -232,12 +232,18 @@ async def delete(
     reminder = await get_managed(session, access, reminder_id)
     reminder.deleted_at = now
     reminder.updated_at = now
-    fires = await session.exec(
-        select(ReminderFire.id).where(col(ReminderFire.reminder_id) == reminder_id)
+    fires = select(ReminderFire.id).where(col(ReminderFire.reminder_id) == reminder_id)
+    waiting = await session.exec(
+        select(Delivery.source_id)
+        .where(
+            col(Delivery.source_kind) == SourceKind.REMINDER.value,
+            col(Delivery.status) == DeliveryStatus.PENDING.value,
+            col(Delivery.source_id).in_(fires),
+        )
+        .distinct()
     )
-    for fire_id in fires.all():
-        if fire_id is not None:
-            await outbox.cancel(session, source_kind=SourceKind.REMINDER.value, source_id=fire_id)
+    for fire_id in waiting.all():
+        await outbox.cancel(session, source_kind=SourceKind.REMINDER.value, source_id=fire_id)
     await session.commit()
     return reminder
 
