@@ -24,7 +24,7 @@ from bot.telegram.routers import start
 LESSONS = CommandSpec(
     "baihoc", "lessons", N_("Short explainers of the Directive and the laws it cites")
 )
-SEARCH = CommandSpec("timkiem", "search", N_("Find an explainer: /timkiem <words>"))
+SEARCH = CommandSpec("timkiem", "search", N_("Find an explainer: /timkiem and a few words"))
 register(LESSONS, SEARCH)
 
 router = Router(name="lessons")
