@@ -1,7 +1,7 @@
 """delivery outbox: broadcasts, shared message bodies, one row per recipient
 
 Revision ID: 0004_delivery
-Revises: 0002
+Revises: 0003_stats
 Create Date: 2026-11-25 20:40:07.455246
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_delivery"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

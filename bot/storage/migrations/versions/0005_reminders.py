@@ -1,7 +1,7 @@
 """reminders and their fires
 
 Revision ID: 0005_reminders
-Revises: 0002
+Revises: 0004_delivery
 Create Date: 2026-11-25 21:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_reminders"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004_delivery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
