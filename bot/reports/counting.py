@@ -46,7 +46,7 @@ def day_keys(packed: Sequence[bytes], firsts: np.ndarray) -> tuple[np.ndarray, n
     `packed` holds sorted uint16 little-endian offsets from each row's first day, as
     `bot.domain.periods.pack_days` writes them.
     """
-    counts = np.fromiter((len(p) // 2 for p in packed), np.int64, len(packed))
+    counts = np.fromiter(map(len, packed), np.int64, len(packed)) // 2
     offsets = np.frombuffer(b"".join(packed), dtype="<u2").astype(np.int64)
     rows = np.repeat(np.arange(len(packed), dtype=np.int64), counts)
     return rows * ROW_SPAN + np.repeat(firsts, counts) + offsets, counts
@@ -60,15 +60,23 @@ def days_in(keys: np.ndarray, rows: int, low: int, high: int) -> np.ndarray:
 
 def window_marks(packed: Sequence[bytes], firsts: np.ndarray, windows: Windows) -> np.ndarray:
     """For each row, bit w set when one of its days falls in window w."""
-    keys, _ = day_keys(packed, firsts)
+    keys, counts = day_keys(packed, firsts)
     marks = np.zeros(len(packed), dtype=np.int64)
+    rows = np.flatnonzero(counts)  # rows without days cannot match: skip their searches
+    base = rows * ROW_SPAN
     for index, (low, high) in enumerate(windows):
-        marks |= (days_in(keys, len(packed), low, high) > 0).astype(np.int64) << np.int64(index)
+        found = np.searchsorted(keys, base + high, side="right") - np.searchsorted(keys, base + low)
+        marks[rows] |= (found > 0).astype(np.int64) << np.int64(index)
     return marks
 
 
 def _column(rows: Sequence[tuple[Any, ...]], index: int) -> np.ndarray:
     return np.array([row[index] for row in rows], dtype=np.int64)
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+    """Rows turned into columns (one pass in C)."""
+    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
 
 
 def _positions(ids: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -125,19 +133,17 @@ def count(data: CountInput, windows: Windows) -> dict[int, list[WindowCounts]]:
     members = np.array(data.members, dtype=np.int64).reshape(-1, 4)
     m_unit = _positions(members[:, 0], unit_ids)
     m_user, m_ok, m_win = members[:, 1], members[:, 2], members[:, 3]
-    activity = data.activity
-    a_set = _positions(_column(activity, 0), set_ids)
-    a_user = _column(activity, 1)
-    firsts = _column(activity, 2)
-    marks = [
-        window_marks([row[column] for row in activity], firsts, windows) for column in (3, 4, 5)
-    ]
+    activity = _columns(data.activity, 6)
+    a_set = _positions(np.array(activity[0], dtype=np.int64), set_ids)
+    a_user = np.array(activity[1], dtype=np.int64)
+    firsts = np.array(activity[2], dtype=np.int64)
+    marks = [window_marks(activity[column], firsts, windows) for column in (3, 4, 5)]
     core = {explainer: index for index, explainer in enumerate(data.core)}
-    kept = [r for r in data.reads if r[2] in core]
-    r_set = _positions(_column(kept, 0), set_ids)
-    r_user = _column(kept, 1)
-    r_item = np.array([core[r[2]] for r in kept], dtype=np.int64)
-    r_day = _column(kept, 3)
+    reads = _columns([r for r in data.reads if r[2] in core], 4)
+    r_set = _positions(np.array(reads[0], dtype=np.int64), set_ids)
+    r_user = np.array(reads[1], dtype=np.int64)
+    r_item = np.array([core[e] for e in reads[2]], dtype=np.int64)
+    r_day = np.array(reads[3], dtype=np.int64)
 
     people = np.unique(np.concatenate((m_user, a_user, r_user)))
     n = max(int(people.size), 1)

@@ -10,7 +10,9 @@ Active members: members with any event in the period except deliveries the bot m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -105,6 +107,22 @@ def ref_of(tree: UnitTree, unit_id: int) -> UnitRef:
 # --- the computation --------------------------------------------------------------------
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a report loads tens of thousands of rows.
+
+    The rows are plain tuples that never form cycles, yet each allocation burst sets off
+    collections that walk every live object; pausing them roughly halves the time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @dataclass
 class _Scope:
     """Which rollup rows count for which wanted unit."""
@@ -160,6 +178,19 @@ async def _distinct(
     """Members, active members and the scorecard of each target in each window."""
     every_unit = len(scope.units) == len(scope.tree.nodes)
     unit_ids = None if every_unit else sorted(scope.counts_in)
+    with paused_gc():
+        return await _distinct_counts(session, scope, targets, windows, thresholds, zone, unit_ids)
+
+
+async def _distinct_counts(
+    session: AsyncSession,
+    scope: _Scope,
+    targets: Sequence[int],
+    windows: Sequence[Period],
+    thresholds: Sequence[int],
+    zone: ZoneInfo,
+    unit_ids: list[int] | None,
+) -> dict[int, list[Figures]]:
     data = CountInput(
         targets=targets,
         unit_targets=scope.counts_in,
@@ -345,6 +376,18 @@ async def _people(
     config: StatsConfig,
 ) -> dict[int, list[PersonRow]]:
     """Each member of each group with their own figures over the period."""
+    with paused_gc():
+        return await _people_rows(session, tree, unit_id, groups, period, config)
+
+
+async def _people_rows(
+    session: AsyncSession,
+    tree: UnitTree,
+    unit_id: int,
+    groups: Mapping[int, list[int]],
+    period: Period,
+    config: StatsConfig,
+) -> dict[int, list[PersonRow]]:
     scope = await _scope(session, tree, unit_id, groups)
     start, end = period.bounds(config.zone)
     joined: dict[tuple[int, int], dict[str, str]] = {}

@@ -625,10 +625,7 @@ async def first_reads(
         )
         if chunk is not None:
             statement = statement.where(table.c.set_id.in_(chunk))
-        rows.extend(
-            (int(s), int(u), str(e), int(d))
-            for s, u, e, d in await _fetch_all(connection, statement)
-        )
+        rows.extend(await _fetch_all(connection, statement))
     return rows
 
 
