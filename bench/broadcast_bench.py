@@ -67,6 +67,7 @@ class Outcome:
     uncertain: int = 0
     failed: int = 0
     rss_mb: float = 0.0
+    cpu_per_1k: float | None = None  # the sender's CPU seconds per 1,000 messages, start-up aside
     notes: list[str] = field(default_factory=list)
 
 
@@ -194,7 +195,7 @@ async def worker_ours(args: argparse.Namespace) -> dict[str, Any]:
     sessionmaker = create_sessionmaker(engine)
     bot = create_bot(settings)
     sender = Sender.from_settings(bot, sessionmaker, settings, **json.loads(args.options))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     sender.start()
     try:
         while True:
@@ -207,7 +208,11 @@ async def worker_ours(args: argparse.Namespace) -> dict[str, Any]:
         await sender.stop()
         await bot.session.close()
         await engine.dispose()
-    return {"wall": time.perf_counter() - started, "stats": vars(sender.stats)}
+    return {
+        "wall": time.perf_counter() - started,
+        "cpu": cpu_seconds() - cpu,
+        "stats": vars(sender.stats),
+    }
 
 
 async def worker_peer(args: argparse.Namespace) -> dict[str, Any]:
@@ -231,10 +236,10 @@ async def worker_peer(args: argparse.Namespace) -> dict[str, Any]:
         except TelegramError as error:
             errors[chat] = str(error)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     async with bot:
         await asyncio.gather(*(one(chat) for chat in chats))
-    return {"wall": time.perf_counter() - started, "errors": errors}
+    return {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "errors": errors}
 
 
 def run_worker(args: argparse.Namespace) -> None:
@@ -242,6 +247,11 @@ def run_worker(args: argparse.Namespace) -> None:
     result = asyncio.run(work(args))
     result["rss_kb"] = peak_rss_kb()
     print(json.dumps(result), flush=True)
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_kb() -> int:
@@ -326,6 +336,7 @@ async def run_ours(
     _account_ours(outcome, stats, chats, statuses)
     outcome.wall = send_span(stats["send_times"])
     outcome.rss_mb = result["rss_kb"] / 1024
+    outcome.cpu_per_1k = 1000 * result["cpu"] / max(1, len(chats))
     return outcome
 
 
@@ -354,6 +365,7 @@ async def run_peer(emu: EmulatorProcess, args: argparse.Namespace, chats: Sequen
     outcome.failed = len(errors)
     outcome.wall = send_span(stats["send_times"])
     outcome.rss_mb = result["rss_kb"] / 1024
+    outcome.cpu_per_1k = 1000 * result["cpu"] / max(1, len(chats))
     return outcome
 
 
@@ -405,14 +417,14 @@ def table(outcomes: Sequence[Outcome], args: argparse.Namespace) -> str:
         f"BROADCAST_RATE={args.rate:g}, concurrency {args.concurrency}.",
         "",
         "| run | sustained msg/s | % of 30/s | first→last send s | 429s | duplicates | unaccounted "
-        "| uncertain | failed | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| uncertain | failed | peak RSS MB | CPU s per 1k msgs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for o in outcomes:
         lines.append(
             f"| {o.name} | {o.rate:.2f} | {100 * o.rate / ceiling:.1f} | {o.wall:.1f} "
             f"| {o.too_many} | {o.duplicates} | {o.unaccounted} | {o.uncertain} | {o.failed} "
-            f"| {o.rss_mb:.0f} |"
+            f"| {o.rss_mb:.0f} | {'–' if o.cpu_per_1k is None else f'{o.cpu_per_1k:.2f}'} |"
         )
     notes = [f"- {o.name}: {note}" for o in outcomes for note in o.notes]
     return "\n".join(lines + (["", *notes] if notes else []))

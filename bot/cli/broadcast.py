@@ -139,8 +139,8 @@ async def _send(
         finally:
             await sender.stop()
         async with storage.sessionmaker() as session:
-            found = await broadcasts.progress(session, broadcast.id)
             await broadcasts.finish_if_done(session, broadcast.id)
+            found = await broadcasts.progress(session, broadcast.id)
             missed = await broadcasts.undelivered(session, broadcast.id)
         if found is not None:
             _print_progress(found, missed)

@@ -14,7 +14,8 @@ A chat's next message waits `private_interval` (1 s) or `group_interval` (3 s) a
 previous answer from that chat.
 
 Use `async with limiter.slot(chat_id): send(...)`. The sender splits the steps to do its
-bookkeeping while it waits: `chat_turn`, `reserve`, `wait(ticket, lead=…)`, `begin`, `finish`.
+bookkeeping just before its turn: `chat_turn`, `reserve`, `wait_ready(ticket, lead=…)`,
+`begin`, `finish`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Ticket:
 
     slot: float
     generation: int
+    seq: int
 
 
 class InFlight:
@@ -78,6 +80,8 @@ class Limiter:
         self._paused_until = 0.0
         self._generation = 0  # bumped by `pause`: tickets issued before it are void
         self._window: deque[InFlight] = deque()
+        self._waiting: dict[int, Ticket] = {}  # reserved, not begun: by seq, in slot order
+        self._seq = 0
         self._answered = asyncio.Event()
         self._chats: dict[int, float] = {}
         self._turns = 0
@@ -91,9 +95,7 @@ class Limiter:
         """Hold a send to `chat_id`: enter when it may go, leave when its answer came."""
         await self.chat_turn(chat_id)
         while True:
-            ticket = self.reserve()
-            await self.wait(ticket)
-            flight = await self.begin(ticket, chat_id)
+            flight = await self.begin(self.reserve(), chat_id)
             if flight is not None:
                 break
         try:
@@ -116,32 +118,76 @@ class Limiter:
         """The next free slot of the pace (after any pause), taken."""
         slot = max(self.clock(), self._next_free, self._paused_until)
         self._next_free = slot + self.interval
-        return Ticket(slot, self._generation)
+        self._seq += 1
+        ticket = Ticket(slot, self._generation, self._seq)
+        self._waiting[ticket.seq] = ticket
+        return ticket
 
-    async def wait(self, ticket: Ticket, *, lead: float = 0.0) -> bool:
-        """Sleep until `lead` seconds before the slot; False if a pause voided the ticket."""
-        delay = ticket.slot - lead - self.clock()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        return ticket.generation == self._generation
+    def forget(self, ticket: Ticket) -> None:
+        """The ticket will not be used (its holder gave up before `begin`)."""
+        self._waiting.pop(ticket.seq, None)
+
+    def ready_at(self, ticket: Ticket) -> float | None:
+        """When the ticket's send will probably find room: its slot, or later when the window
+        is full; None while that depends on an answer still on its way. A hint: `begin`
+        decides."""
+        now = self.clock()
+        self._expire(now)
+        moment = max(now, ticket.slot)
+        ahead = sum(1 for seq in self._waiting if seq < ticket.seq)
+        needed = len(self._window) - self.window_size + ahead  # this entry must expire first
+        if needed < 0:
+            return moment
+        if needed >= len(self._window):
+            return None
+        answered = self._window[needed].answered_at
+        return None if answered is None else max(moment, answered + WINDOW)
+
+    async def wait_ready(self, ticket: Ticket, *, lead: float = 0.0) -> bool:
+        """Sleep until `lead` seconds before the send will probably go (see `ready_at`).
+
+        False if a pause voided the ticket.
+        """
+        try:
+            while ticket.generation == self._generation:
+                ready = self.ready_at(ticket)
+                if ready is None:
+                    await self._next_answer(None)
+                    continue
+                delay = ready - lead - self.clock()
+                if delay <= 0:
+                    return True
+                await asyncio.sleep(delay)
+        except BaseException:
+            self.forget(ticket)
+            raise
+        self.forget(ticket)
+        return False
 
     async def begin(self, ticket: Ticket, chat_id: int = 0) -> InFlight | None:
-        """Wait for room in the window and take it; None if a pause voided the ticket."""
-        while True:
-            if ticket.generation != self._generation:
-                return None
-            now = self.clock()
-            while self._window and self._expired(self._window[0], now):
-                self._window.popleft()
-            if len(self._window) < self.window_size:
-                flight = InFlight(chat_id)
-                self._window.append(flight)
-                return flight
-            oldest = self._window[0].answered_at
-            timeout = None if oldest is None else oldest + WINDOW - now
-            answered = self._answered
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(answered.wait(), timeout)
+        """Wait for the slot and for room in the window, and take it; None if a pause voided
+        the ticket."""
+        try:
+            delay = ticket.slot - self.clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            while ticket.generation == self._generation:
+                now = self.clock()
+                self._expire(now)
+                if len(self._window) < self.window_size:
+                    flight = InFlight(chat_id)
+                    self._window.append(flight)
+                    return flight
+                oldest = self._window[0].answered_at
+                await self._next_answer(None if oldest is None else oldest + WINDOW - now)
+            return None
+        finally:
+            self.forget(ticket)
+
+    async def _next_answer(self, within: float | None) -> None:
+        answered = self._answered
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(answered.wait(), within)
 
     def finish(self, flight: InFlight) -> None:
         """The answer to a send came back (or it failed): start counting its second."""
@@ -160,6 +206,7 @@ class Limiter:
             self._paused_until = until
             self._next_free = until
             self._generation += 1
+            self._waiting.clear()
 
     def hold_chat(self, chat_id: int, seconds: float) -> None:
         """The next message to `chat_id` waits at least `seconds`."""
@@ -169,9 +216,12 @@ class Limiter:
     def _gap(self, chat_id: int) -> float:
         return self.group_interval if is_group(chat_id) else self.private_interval
 
-    @staticmethod
-    def _expired(flight: InFlight, now: float) -> bool:
-        return flight.answered_at is not None and flight.answered_at + WINDOW <= now
+    def _expire(self, now: float) -> None:
+        window = self._window
+        while (
+            window and window[0].answered_at is not None and window[0].answered_at + WINDOW <= now
+        ):
+            window.popleft()
 
     def _prune(self, now: float) -> None:
         for chat_id in [c for c, free in self._chats.items() if free <= now]:

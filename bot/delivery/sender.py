@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 RETRY_MARGIN = 0.5  # seconds added to Telegram's retry_after
 UNAUTHORIZED_PAUSE = 60.0
 MAX_RATE_LIMITED = 20  # 429s for one row before it goes back to the outbox
-PREPARE_LEAD = 0.15  # seconds before its slot a row is marked `sending`
+PREPARE_LEAD = 0.1  # seconds before its turn a row is marked `sending`
 UNREACHABLE_MARKERS = ("chat not found", "user not found", "peer_id_invalid", "chat_id is empty")
 _CONTENT_CACHE = 256
 
@@ -374,23 +374,28 @@ class Sender:
         prepared = False
         while True:
             ticket = self.limiter.reserve()
-            if await self.limiter.wait(ticket, lead=PREPARE_LEAD):
+            if await self.limiter.wait_ready(ticket, lead=PREPARE_LEAD):
                 if self._stopping:
+                    self.limiter.forget(ticket)
                     if prepared:
                         await self._back_to_pending(row, "the sender stopped")
                     return None
                 if not prepared:
-                    async with self.sessionmaker() as session:
-                        started = await outbox.start_sending(session, row, sender_id=self.name)
-                        await session.commit()
+                    try:
+                        async with self.sessionmaker() as session:
+                            started = await outbox.start_sending(session, row, sender_id=self.name)
+                            await session.commit()
+                    except BaseException:
+                        self.limiter.forget(ticket)
+                        raise
                     if not started:
+                        self.limiter.forget(ticket)
                         self.stats.skipped += 1
                         return None
                     prepared = True
-                if await self.limiter.wait(ticket):
-                    flight = await self.limiter.begin(ticket, row.chat_id)
-                    if flight is not None:
-                        return flight
+                flight = await self.limiter.begin(ticket, row.chat_id)
+                if flight is not None:
+                    return flight
             if prepared and self.limiter.paused_for > PREPARE_LEAD:
                 await self._back_to_pending(row, "paused after a 429")
                 prepared = False

@@ -271,6 +271,7 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int) -> bool:
             finished_at=utcnow(),
             status=case((still_active, BroadcastStatus.FINISHED.value), else_=Broadcast.status),
         )
+        .execution_options(synchronize_session=False)
     )
     await session.commit()
     return bool(result.rowcount)

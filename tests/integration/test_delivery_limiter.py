@@ -52,7 +52,7 @@ async def test_a_pause_voids_tickets_and_holds_everyone() -> None:
     limiter = Limiter(1000, private_interval=0)
     ticket = limiter.reserve()
     limiter.pause(0.2)
-    assert not await limiter.wait(ticket)
+    assert not await limiter.wait_ready(ticket)
     assert await limiter.begin(ticket, 1) is None
     started = time.monotonic()
     async with limiter.slot(2):

@@ -50,6 +50,7 @@ register(BROADCAST)
 router = Router(name="broadcast")
 PRIVATE = F.chat.type == "private"
 CONTENT_INPUT = ~F.text.startswith("/")
+MAX_CHOICES = 40  # lessons or quizzes offered as buttons
 
 
 class Form(StatesGroup):
@@ -91,10 +92,6 @@ async def _username(bot: Bot) -> str:
     return me.username or "canhgiac_bot"
 
 
-def _is_trainer(access: Access | None) -> bool:
-    return access is not None and access.has_role(Role.TRAINER)
-
-
 # Step 1: units
 
 
@@ -102,7 +99,7 @@ def _is_trainer(access: Access | None) -> bool:
 async def start_broadcast(
     message: Message, state: FSMContext, session: AsyncSession, access: Access | None = None
 ) -> None:
-    if access is None or not _is_trainer(access):
+    if access is None or not access.has_role(Role.TRAINER):
         await message.answer(views.trainers_only())
         return
     tree = await load_tree(session)
@@ -181,11 +178,12 @@ async def list_links(
     await query.answer()
     if callback_data.act == "lesson":
         explainers = content.library.explainers(user.language) or content.library.explainers()
+        explainers = explainers[:MAX_CHOICES]
         choices = [e.id for e in explainers]
         labels = [e.title for e in explainers]
         title = views.lessons_title()
     else:
-        listed = banks.listed(user.language)
+        listed = banks.listed(user.language)[:MAX_CHOICES]
         choices = [b.id for b in listed]
         labels = [b.title for b in listed]
         title = views.quizzes_title()
