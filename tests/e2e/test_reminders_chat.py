@@ -16,7 +16,6 @@ import pytest
 from sqlmodel import col, select
 
 from bot.chat_driver import ChatDriver
-from bot.delivery.sender import Sender
 from bot.domain.schedules import Kind
 from bot.emulator import Emulator, SentMessage
 from bot.offline import OfflineBot
@@ -37,7 +36,7 @@ TEXT = "Nhắc nhở: đọc Chỉ thị 07 trước thứ Sáu"
 async def start_bot(
     settings: Settings, emulator: Emulator, *, like: OfflineBot | None = None
 ) -> OfflineBot:
-    """The real bot, its scheduler syncing quickly, and a sender if the dispatcher has none.
+    """The real bot with its scheduler syncing quickly; returns once its sender runs.
 
     `like`: a bot stopped earlier whose loaded explainers and banks are reused (a restart).
     """
@@ -47,20 +46,11 @@ async def start_bot(
     offline = await OfflineBot.start(
         settings, emulator=emulator, reminder_sync_interval=0.2, **catalogs
     )
-    data = offline.dispatcher.workflow_data
-    if data.get("sender") is None:
-        sender = Sender.from_settings(
-            offline.bot, offline.storage.sessionmaker, settings, poll_interval=0.2
-        )
-        sender.start()
-        data["sender"] = offline.extra["own_sender"] = sender
+    await wait_for(lambda: "sender" in offline.dispatcher.workflow_data)
     return offline
 
 
 async def stop_bot(offline: OfflineBot) -> None:
-    sender = offline.extra.get("own_sender")
-    if sender is not None:
-        await sender.stop()
     await offline.stop()
 
 
