@@ -101,7 +101,7 @@ async def run_backend(
     engine = create_engine(url)
     await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url)
     config = StatsConfig.from_settings(settings)
     banks = list(load_banks(settings.quizzes_dir).values())
     plan = demo_seed.SeedPlan(units=sizes["units"], users=sizes["users"], events=sizes["events"])
@@ -135,10 +135,9 @@ async def run_backend(
             for _ in range(runs):
                 async with sessionmaker() as session:
                     with i18n.context(), i18n.use_locale("vi"):
-                        seconds, report = await _timed(
-                            lambda s=session, p=period: _thongke(s, root, p, config)
-                        )
-                times.append(seconds)
+                        start = time.perf_counter()
+                        report = await _thongke(session, root, period, config)
+                        times.append(time.perf_counter() - start)
             out.add(
                 name,
                 f"/thongke root, {kind.name.lower().replace('_', ' ')}",
