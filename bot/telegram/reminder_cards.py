@@ -13,11 +13,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery.render import Button, Payload
+from bot.delivery.render import TEXT_LIMIT, Button, Payload
 from bot.domain import campaigns
 from bot.domain.content_links import doc_deep_link
 from bot.domain.periods import Period
-from bot.reports.model import Figures, UnitReport
+from bot.reports.model import UnitReport
 from bot.services import stats
 from bot.services.access import Access
 from bot.services.bank_store import BankStore, key_of
@@ -27,12 +27,12 @@ from bot.services.reminder_fires import Card
 from bot.services.stats import StatsConfig
 from bot.settings import Settings
 from bot.storage.models_reminders import MessageKind
-from bot.telegram.callbacks import QuizMenuCb, ReminderAdminCb, ReminderCb
+from bot.telegram import stats_views
+from bot.telegram.callbacks import QuizMenuCb, ReminderAdminCb, ReminderCb, StatsCb
 from bot.telegram.i18n import N_
 
 BUTTON_LIMIT = 64
 OFFER_UNITS_SHOWN = 8
-REPORT_CHILDREN_SHOWN = 15
 REPORT_ACCESS = Access(user_id=0, is_admin=True)
 STEP_TEXTS = {
     "d14": N_(
@@ -155,8 +155,9 @@ def offer_payload(year: int, units: list[OfferUnit]) -> Payload:
 
 
 class MonthlyReportRenderer:
-    """Officers' monthly report (`bot.services.monthly_reports.ReportRenderer`): last month's
-    `/thongke` figures of the unit, from the stats service."""
+    """Officers' monthly report (`bot.services.monthly_reports.ReportRenderer`): the `/thongke`
+    table of last month from the stats service, with `/thongke`'s own buttons for the details
+    and the Excel file (its router checks the officer's scope again)."""
 
     def __init__(self, i18n: I18n, settings: Settings) -> None:
         self.i18n = i18n
@@ -170,49 +171,22 @@ class MonthlyReportRenderer:
             session, access=REPORT_ACCESS, unit_id=unit_id, period=period, config=self.config
         )
         with self.i18n.context(), self.i18n.use_locale(language):
-            spreadsheet = Button(
-                _("📥 Spreadsheet (XLSX)"),
-                callback=ReminderAdminCb(act="xlsx", id=unit_id, v=period.code()).pack(),
-            )
-            return Payload(monthly_report_text(report), buttons=((spreadsheet,),))
+            return monthly_report_payload(report)
 
 
-def _figures_line(figures: Figures) -> str:
-    rate = f"{figures.pass_rate:.0f}%" if figures.pass_rate is not None else "—"
-    return _(
-        "{active}/{members} active · {reads} explainers read · {passed}/{finished} quizzes "
-        "passed ({rate}) · {acks} reminders seen"
-    ).format(
-        active=figures.active,
-        members=figures.members,
-        reads=figures.lesson_reads,
-        passed=figures.quiz_passed,
-        finished=figures.quiz_finished,
-        rate=rate,
-        acks=figures.reminder_acks,
+def monthly_report_payload(report: UnitReport) -> Payload:
+    table = stats_views.report_text(report, 0)
+    header = _("🗓 <b>Monthly report</b>: {period}").format(
+        period=escape(stats_views.period_name(report.period))
     )
-
-
-def monthly_report_text(report: UnitReport) -> str:
-    total = report.total.figures
-    lines = [
-        _("📊 <b>Monthly report · {unit}</b>").format(unit=escape(report.unit.name)),
-        _("Period: {period}").format(period=report.period.label()),
-        "",
-        _figures_line(total),
-    ]
-    card = total.scorecard
-    if card is not None and card.score is not None:
-        lines.append(
-            _("Participation scorecard: {score} (tier {tier})").format(
-                score=f"{card.score:.1f}", tier=card.tier
-            )
-        )
-    if report.children:
-        lines.append("")
-        for row in report.children[:REPORT_CHILDREN_SHOWN]:
-            lines.append(f"• <b>{escape(row.unit.name)}</b>: {_figures_line(row.figures)}")
-        hidden = len(report.children) - REPORT_CHILDREN_SHOWN
-        if hidden > 0:
-            lines.append(_("Units not shown: {count}.").format(count=hidden))
-    return "\n".join(lines)
+    text = f"{header}\n\n{table}"
+    code = report.period.code()
+    buttons = (
+        Button(
+            _("📗 Excel"), callback=StatsCb(act="xlsx", unit=report.unit.id, period=code).pack()
+        ),
+        Button(
+            _("📊 Details"), callback=StatsCb(act="show", unit=report.unit.id, period=code).pack()
+        ),
+    )
+    return Payload(text if len(text) <= TEXT_LIMIT else table, buttons=(buttons,))

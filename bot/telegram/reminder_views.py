@@ -447,9 +447,3 @@ def snooze_answer(result: SnoozeResult, zone: str) -> str:
     if result.status is SnoozeStatus.ALREADY:
         return _("You can snooze a reminder only once.")
     return _("This reminder is no longer available.")
-
-
-def spreadsheet_caption(unit: str, period: str) -> str:
-    return _("{unit}, {period}. Keep personal data within your unit.").format(
-        unit=escape(unit), period=period
-    )

@@ -12,23 +12,20 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.render import Payload
 from bot.domain import campaigns
-from bot.domain.periods import PeriodError, from_code
 from bot.domain.schedules import (
     Holidays,
 )
-from bot.reports.xlsx import to_xlsx
-from bot.services import reminder_campaign, reminder_fires, stats
+from bot.services import reminder_campaign, reminder_fires
 from bot.services import reminders as svc
 from bot.services.access import Access
 from bot.services.bank_store import BankStore
 from bot.services.content_store import ContentStore
 from bot.services.grants import ScopeError
-from bot.services.stats import StatsConfig
 from bot.services.units import load_tree
 from bot.settings import Settings
 from bot.storage.clock import utcnow
@@ -231,41 +228,3 @@ async def enable_series(
         await query.answer(views.not_allowed(), show_alert=True)
         return
     await query.answer(views.campaign_answer(added), show_alert=True)
-
-
-# The monthly report's spreadsheet ---------------------------------------------------------------
-
-
-@router.callback_query(Cb.filter(F.act == "xlsx"))
-async def spreadsheet(
-    query: CallbackQuery,
-    callback_data: Cb,
-    session: AsyncSession,
-    access: Access,
-    settings: Settings,
-) -> None:
-    """The XLSX of a monthly report, made now for the person who asks (scope checked)."""
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
-    try:
-        period = from_code(callback_data.v)
-        data = await stats.export(
-            session,
-            access=access,
-            unit_id=callback_data.id,
-            period=period,
-            config=StatsConfig.from_settings(settings),
-        )
-    except PeriodError:
-        await query.answer()
-        return
-    except ScopeError:
-        await query.answer(views.not_allowed(), show_alert=True)
-        return
-    await query.answer()
-    name = f"bao-cao-{data.report.unit.code}-{period.start:%Y-%m}.xlsx"
-    await query.message.answer_document(
-        BufferedInputFile(to_xlsx(data), filename=name),
-        caption=views.spreadsheet_caption(data.report.unit.name, period.label()),
-    )
