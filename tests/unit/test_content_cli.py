@@ -96,5 +96,5 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
 def test_show_prints_the_messages() -> None:
     result = runner.invoke(app, ["show", "so-dien-thoai-khan-cap"])
     assert result.exit_code == 0, result.output
-    assert "<b>113: báo Công an</b>" in result.output
+    assert "<b>113 và 114</b>" in result.output
     assert "--- section 2, message 1/1" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -167,7 +166,8 @@ def big_corpus(library: Library, sections: int) -> list[Explainer]:
     return corpus
 
 
-def test_queries_are_fast_on_two_thousand_sections(library: Library) -> None:
+def test_ranking_holds_on_two_thousand_sections(library: Library) -> None:
+    """The big corpus of the benchmark (bench/search_bench.py measures its speed)."""
     corpus = big_corpus(library, 2000)
     assert sum(len(e.sections) for e in corpus) == 2000
     index = SearchIndex(corpus)
@@ -187,13 +187,5 @@ def test_queries_are_fast_on_two_thousand_sections(library: Library) -> None:
         "tu phong tu quan",
     ] * 20
     for query in queries[:13]:
-        index.search(query)
-    timings = []
-    for query in queries:
-        started = time.perf_counter()
-        index.search(query)
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95)]
-    assert p95 < 0.005, f"p95 {p95 * 1000:.2f} ms"
+        assert index.search(query), query
     assert index.search("chi thi 48")[0].explainer.id.startswith("ct-48-tw")
