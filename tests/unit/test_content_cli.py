@@ -97,4 +97,4 @@ def test_show_prints_the_messages() -> None:
     result = runner.invoke(app, ["show", "so-dien-thoai-khan-cap"])
     assert result.exit_code == 0, result.output
     assert "<b>113 và 114</b>" in result.output
-    assert "--- section 2, message 1/1" in result.output
+    assert "--- section 1, message 1/1" in result.output
