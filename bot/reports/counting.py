@@ -25,7 +25,8 @@ class CountInput:
     targets: Sequence[int]
     unit_targets: Mapping[int, Sequence[int]]  # unit → the targets it counts in
     set_targets: Mapping[int, Sequence[int]]  # unit set → the targets it counts in
-    members: Sequence[tuple[int, int, int, int]]  # unit, person, consented, window mask
+    members: Sequence[tuple[int, int, int]]  # unit, person, window mask
+    consented: Sequence[int]  # people whose consent stands
     activity: Sequence[tuple[Any, ...]]  # rows of StatsUserActivity (see `storage.stats`)
     reads: Sequence[tuple[int, int, str, int]]  # set, person, explainer, first day
     core: Sequence[str]  # explainers a person must have read
@@ -98,6 +99,30 @@ def _expand(groups: np.ndarray, targets_of: Sequence[Sequence[int]]) -> tuple[np
     return rows, flat[np.repeat(starts[groups], per_row) + offsets] if rows.size else rows
 
 
+class _PersonKeys:
+    """(target, person) pairs as single int64 keys that sort by target, then person.
+
+    Telegram ids fit in 52 bits, so the target goes above them when there are fewer than
+    2,048 targets; otherwise people are numbered first (a sort more).
+    """
+
+    ID_BITS = 52
+
+    def __init__(self, people: np.ndarray, targets: int) -> None:
+        self.raw = targets < (1 << (63 - self.ID_BITS)) and (
+            people.size == 0 or (int(people.min()) >= 0 and int(people.max()) < 1 << self.ID_BITS)
+        )
+        self.people = np.zeros(0, dtype=np.int64) if self.raw else np.unique(people)
+        self.span = (1 << self.ID_BITS) if self.raw else max(int(self.people.size), 1)
+
+    def __call__(self, target: np.ndarray, person: np.ndarray) -> np.ndarray:
+        index = person if self.raw else np.searchsorted(self.people, person)
+        return target * self.span + index
+
+    def target_of(self, keys: np.ndarray) -> np.ndarray:
+        return keys // self.span
+
+
 def _reduce(keys: np.ndarray, *values: np.ndarray, how: np.ufunc = np.bitwise_or) -> tuple:
     """Unique keys (sorted) and each value array reduced over equal keys."""
     if keys.size == 0:
@@ -130,9 +155,10 @@ def count(data: CountInput, windows: Windows) -> dict[int, list[WindowCounts]]:
 
     unit_ids = np.array(units, dtype=np.int64)
     set_ids = np.array(sets, dtype=np.int64)
-    members = np.array(data.members, dtype=np.int64).reshape(-1, 4)
+    members = np.array(data.members, dtype=np.int64).reshape(-1, 3)
     m_unit = _positions(members[:, 0], unit_ids)
-    m_user, m_ok, m_win = members[:, 1], members[:, 2], members[:, 3]
+    m_user, m_win = members[:, 1], members[:, 2]
+    m_ok = np.isin(m_user, np.array(data.consented, dtype=np.int64))
     activity = _columns(data.activity, 6)
     a_set = _positions(np.array(activity[0], dtype=np.int64), set_ids)
     a_user = np.array(activity[1], dtype=np.int64)
@@ -145,29 +171,36 @@ def count(data: CountInput, windows: Windows) -> dict[int, list[WindowCounts]]:
     r_item = np.array([core[e] for e in reads[2]], dtype=np.int64)
     r_day = np.array(reads[3], dtype=np.int64)
 
-    people = np.unique(np.concatenate((m_user, a_user, r_user)))
-    n = max(int(people.size), 1)
+    person_key = _PersonKeys(np.concatenate((m_user, a_user, r_user)), len(data.targets))
 
     rows, target = _expand(m_unit, unit_targets)
-    m_key = target * n + np.searchsorted(people, m_user[rows])
-    m_keys, m_any, m_consented = _reduce(m_key, m_win[rows], m_win[rows] * (m_ok[rows] > 0))
+    m_key = person_key(target, m_user[rows])
+    m_keys, m_any, m_consented = _reduce(m_key, m_win[rows], m_win[rows] * m_ok[rows])
 
     rows, target = _expand(a_set, set_targets)
-    a_key = target * n + np.searchsorted(people, a_user[rows])
-    a_keys, *a_marks = _reduce(a_key, *(mark[rows] for mark in marks))
+    a_keys, *a_marks = _reduce(person_key(target, a_user[rows]), *(mark[rows] for mark in marks))
 
+    # Read every core explainer by the window's end: per explainer the first day, then the
+    # latest of those firsts over the explainers, for people who read them all.
     rows, target = _expand(r_set, set_targets)
-    item_key = (target * n + np.searchsorted(people, r_user[rows])) * len(core) + r_item[rows]
-    item_keys, first_day = _reduce(item_key, r_day[rows], how=np.minimum)
-    r_keys, done_day = _reduce(item_keys // max(len(core), 1), first_day, how=np.maximum)
-    _, items = _reduce(item_keys // max(len(core), 1), np.ones_like(first_day), how=np.add)
+    r_key = person_key(target, r_user[rows])
+    r_keys, done_day = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    for item in range(len(core)):
+        chosen = r_item[rows] == item
+        keys, first = _reduce(r_key[chosen], r_day[rows][chosen], how=np.minimum)
+        if item == 0:
+            r_keys, done_day = keys, first
+            continue
+        later = _aligned(r_keys, keys, first + 1) - 1  # -1: this explainer not read
+        kept = later >= 0
+        r_keys, done_day = r_keys[kept], np.maximum(done_day[kept], later[kept])
     read_mask = np.zeros(r_keys.size, dtype=np.int64)
     for index, (_, high) in enumerate(windows):
-        read_mask |= ((items == len(core)) & (done_day <= high)).astype(np.int64) << index
+        read_mask |= (done_day <= high).astype(np.int64) << index
 
     flags = [_aligned(m_keys, a_keys, mark) for mark in a_marks]
     read = _aligned(m_keys, r_keys, read_mask)
-    m_target = m_keys // n
+    m_target = person_key.target_of(m_keys)
     size = len(data.targets)
     result: dict[int, list[WindowCounts]] = {t: [] for t in data.targets}
     for index in range(len(windows)):

@@ -174,38 +174,29 @@ async def _distinct(
     windows: Sequence[Period],
     thresholds: Sequence[int],
     zone: ZoneInfo,
-) -> dict[int, list[Figures]]:
-    """Members, active members and the scorecard of each target in each window."""
+    sum_windows: Sequence[tuple[int, int]],
+) -> tuple[dict[int, list[Figures]], dict[tuple[int, int], list[float]]]:
+    """Members, active members and the scorecard of each target in each window; and the
+    counter sums of each unit set over `sum_windows`."""
     every_unit = len(scope.units) == len(scope.tree.nodes)
     unit_ids = None if every_unit else sorted(scope.counts_in)
+    spans = [period.bounds(zone) for period in windows]
+    last_day = max(p.last_day for p in windows)
+    await store.prepare_reads(session)
     with paused_gc():
-        return await _distinct_counts(session, scope, targets, windows, thresholds, zone, unit_ids)
-
-
-async def _distinct_counts(
-    session: AsyncSession,
-    scope: _Scope,
-    targets: Sequence[int],
-    windows: Sequence[Period],
-    thresholds: Sequence[int],
-    zone: ZoneInfo,
-    unit_ids: list[int] | None,
-) -> dict[int, list[Figures]]:
-    data = CountInput(
-        targets=targets,
-        unit_targets=scope.counts_in,
-        set_targets=scope.set_targets,
-        members=await store.member_windows(
-            session, unit_ids, [period.bounds(zone) for period in windows]
-        ),
-        activity=await store.activity(session, scope.set_ids),
-        reads=await store.first_reads(
-            session, scope.set_ids, CORE_EXPLAINERS, max(p.last_day for p in windows)
-        ),
-        core=CORE_EXPLAINERS,
-    )
-    counted = count(data, [(p.first_day, p.last_day) for p in windows])
-    return {
+        data = CountInput(
+            targets=targets,
+            unit_targets=scope.counts_in,
+            set_targets=scope.set_targets,
+            members=await store.member_windows(session, unit_ids, spans),
+            consented=await store.consented_people(session),
+            activity=await store.activity(session, scope.set_ids),
+            reads=await store.first_reads(session, scope.set_ids, CORE_EXPLAINERS, last_day),
+            core=CORE_EXPLAINERS,
+        )
+        sums = await store.set_totals(session, scope.set_ids, sum_windows)
+        counted = count(data, [(p.first_day, p.last_day) for p in windows])
+    figures = {
         target: [
             Figures(
                 members=c.scorecard.members,
@@ -216,6 +207,7 @@ async def _distinct_counts(
         ]
         for target in targets
     }
+    return figures, sums
 
 
 def _add_counts(figures: Figures, sums: Sequence[float]) -> None:
@@ -238,13 +230,14 @@ async def _compute(
 ) -> tuple[dict[int, Figures], dict[int, list[Figures]]]:
     """Figures of each target over the period, and over each bucket (if any)."""
     windows = [period, *(_as_period(bucket) for bucket in buckets)]
-    distinct = await _distinct(session, scope, targets, windows, config.thresholds, config.zone)
-    totals = {t: distinct[t][0] for t in targets}
-    by_bucket = {t: distinct[t][1:] for t in targets}
     count_windows = [(w.first_day, w.last_day) for w in windows[1:]] or [
         (period.first_day, period.last_day)
     ]
-    sums = await store.set_totals(session, scope.set_ids, count_windows)
+    distinct, sums = await _distinct(
+        session, scope, targets, windows, config.thresholds, config.zone, count_windows
+    )
+    totals = {t: distinct[t][0] for t in targets}
+    by_bucket = {t: distinct[t][1:] for t in targets}
     for (set_id, index), values in sums.items():
         for target in scope.set_targets.get(set_id, ()):
             _add_counts(totals[target], values)
@@ -376,6 +369,7 @@ async def _people(
     config: StatsConfig,
 ) -> dict[int, list[PersonRow]]:
     """Each member of each group with their own figures over the period."""
+    await store.prepare_reads(session)
     with paused_gc():
         return await _people_rows(session, tree, unit_id, groups, period, config)
 

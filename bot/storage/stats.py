@@ -63,6 +63,7 @@ CHUNK_ROWS = 20_000
 FLUSH_KEYS = 300_000
 IN_CHUNK = 5_000
 STATE_ID = 1
+SQLITE_MMAP_BYTES = 1 << 30
 
 Progress = Callable[[int, int], None]
 
@@ -450,6 +451,14 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
 
 # --- reads for reports -------------------------------------------------------------------
 
+# Reports may read through a session, or through connections of their own to run reads side
+# by side (each statement sees the latest committed data either way).
+Reader = AsyncSession | AsyncConnection
+
+
+async def _connection(source: Reader) -> AsyncConnection:
+    return source if isinstance(source, AsyncConnection) else await source.connection()
+
 
 # (set, person, first day, active, reminded, core passed): see `StatsUserActivity`.
 ActivityRow = tuple[int, int, int, bytes, bytes, bytes]
@@ -479,9 +488,9 @@ async def _unit_sets(connection: AsyncConnection) -> dict[int, tuple[int, ...]]:
     return {int(i): tuple(int(u) for u in units.split(",") if u) for i, units in rows}
 
 
-async def unit_sets(session: AsyncSession) -> dict[int, tuple[int, ...]]:
+async def unit_sets(session: Reader) -> dict[int, tuple[int, ...]]:
     """Every unit set: id → the units one logical event was logged to."""
-    return await _unit_sets(await session.connection())
+    return await _unit_sets(await _connection(session))
 
 
 async def _fetch_all(connection: AsyncConnection, statement: Any) -> list[tuple[Any, ...]]:
@@ -566,7 +575,7 @@ async def _sums(
 
 
 async def set_totals(
-    session: AsyncSession,
+    session: Reader,
     set_ids: Sequence[int] | None,
     windows: Sequence[tuple[int, int]],
 ) -> dict[tuple[int, int], list[float]]:
@@ -575,23 +584,23 @@ async def set_totals(
     `set_ids` None means every set.
     """
     tables = (StatsSetMonth.__table__, StatsSetDay.__table__)  # type: ignore[attr-defined]
-    sums = await _sums(await session.connection(), windows, set_ids, tables, ("set_id",))
+    sums = await _sums(await _connection(session), windows, set_ids, tables, ("set_id",))
     return {(key[0], key[1]): values for key, values in sums.items()}
 
 
 async def user_totals(
-    session: AsyncSession, set_ids: Sequence[int] | None, first_day: int, last_day: int
+    session: Reader, set_ids: Sequence[int] | None, first_day: int, last_day: int
 ) -> list[tuple[int, int, list[float]]]:
     """Counter sums per (set, person) over a range of days."""
     tables = (StatsUserMonth.__table__, StatsUserDay.__table__)  # type: ignore[attr-defined]
     sums = await _sums(
-        await session.connection(), [(first_day, last_day)], set_ids, tables, ("set_id", "user_id")
+        await _connection(session), [(first_day, last_day)], set_ids, tables, ("set_id", "user_id")
     )
     return [(key[0], key[1], values) for key, values in sums.items()]
 
 
-async def activity(session: AsyncSession, set_ids: Sequence[int] | None) -> list[ActivityRow]:
-    connection = await session.connection()
+async def activity(session: Reader, set_ids: Sequence[int] | None) -> list[ActivityRow]:
+    connection = await _connection(session)
     table = StatsUserActivity.__table__  # type: ignore[attr-defined]
     columns = [
         table.c.set_id,
@@ -609,13 +618,13 @@ async def activity(session: AsyncSession, set_ids: Sequence[int] | None) -> list
 
 
 async def first_reads(
-    session: AsyncSession,
+    session: Reader,
     set_ids: Sequence[int] | None,
     explainers: Sequence[str],
     until_day: int,
 ) -> list[tuple[int, int, str, int]]:
     """(set, person, explainer, first day) of reads of the given explainers up to a day."""
-    connection = await session.connection()
+    connection = await _connection(session)
     table = StatsFirstRead.__table__  # type: ignore[attr-defined]
     columns = (table.c.set_id, table.c.user_id, table.c.explainer, table.c.day)
     rows: list[tuple[int, int, str, int]] = []
@@ -644,10 +653,10 @@ def _membership_query(unit_ids: Sequence[int] | None, start: datetime, end: date
 
 
 async def members(
-    session: AsyncSession, unit_ids: Sequence[int] | None, start: datetime, end: datetime
+    session: Reader, unit_ids: Sequence[int] | None, start: datetime, end: datetime
 ) -> list[MemberRow]:
     """Memberships that overlap [start, end), with whether the person has consented."""
-    connection = await session.connection()
+    connection = await _connection(session)
     member = Membership.__table__  # type: ignore[attr-defined]
     rows: list[MemberRow] = []
     for chunk in _in_chunks(unit_ids):
@@ -658,17 +667,18 @@ async def members(
 
 
 async def member_windows(
-    session: AsyncSession,
+    session: Reader,
     unit_ids: Sequence[int] | None,
     spans: Sequence[tuple[datetime, datetime]],
-) -> list[tuple[int, int, int, int]]:
-    """(unit, person, consented 0/1, windows) of memberships overlapping any span [from, to).
+) -> list[tuple[int, int, int]]:
+    """(unit, person, windows) of memberships overlapping any span [from, to).
 
-    Bit i of `windows` is set when the membership overlaps span i (at most 62 spans).
+    Bit i of `windows` is set when the membership overlaps span i (at most 62 spans). Consent
+    comes from `consented_people`: a join here would cost a lookup per membership.
     """
     if len(spans) > 62:
         raise ValueError("at most 62 spans")
-    connection = await session.connection()
+    connection = await _connection(session)
     member = Membership.__table__  # type: ignore[attr-defined]
     low, high = min(s for s, _ in spans), max(e for _, e in spans)
     mask: Any = literal(1, BigInteger)
@@ -687,15 +697,38 @@ async def member_windows(
             ),
             literal(0, BigInteger),
         )
-    rows: list[tuple[int, int, int, int]] = []
+    rows: list[tuple[int, int, int]] = []
     for chunk in _in_chunks(unit_ids):
-        statement = _membership_query(chunk, low, high).add_columns(mask)
+        statement = select(member.c.unit_id, member.c.user_id, mask).where(
+            member.c.since < high, member.c.until.is_(None) | (member.c.until >= low)
+        )
+        if chunk is not None:
+            statement = statement.where(member.c.unit_id.in_(chunk))
         rows.extend(await _fetch_all(connection, statement))
     return rows
 
 
-async def people(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Person]:
-    connection = await session.connection()
+async def consented_people(session: Reader) -> list[int]:
+    """Ids of everyone whose consent stands (given, not withdrawn)."""
+    connection = await _connection(session)
+    user = User.__table__  # type: ignore[attr-defined]
+    statement = select(user.c.id).where(user.c.consent_at.is_not(None), user.c.erased_at.is_(None))
+    return [row[0] for row in await _fetch_all(connection, statement)]
+
+
+async def prepare_reads(session: Reader) -> None:
+    """Before a report: on SQLite, map the file into memory for this connection.
+
+    A report reads tens of thousands of rollup rows through a fresh connection whose page
+    cache is empty; memory-mapped pages spare one system call per page.
+    """
+    connection = await _connection(session)
+    if connection.dialect.name == "sqlite":
+        await connection.exec_driver_sql(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+
+
+async def people(session: Reader, user_ids: Iterable[int]) -> dict[int, Person]:
+    connection = await _connection(session)
     user = User.__table__  # type: ignore[attr-defined]
     ids = sorted(set(user_ids))
     found: dict[int, Person] = {}
@@ -723,9 +756,9 @@ async def people(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Pe
     return found
 
 
-async def current_member_counts(session: AsyncSession) -> dict[int, int]:
+async def current_member_counts(session: Reader) -> dict[int, int]:
     """Distinct people with a current membership, per unit (the unit alone, not its subtree)."""
-    connection = await session.connection()
+    connection = await _connection(session)
     member = Membership.__table__  # type: ignore[attr-defined]
     statement = (
         select(member.c.unit_id, func.count(func.distinct(member.c.user_id)))
