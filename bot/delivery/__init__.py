@@ -25,10 +25,15 @@ Enqueue (in the caller's transaction; nothing is sent before the commit):
 A chat gets one message per (source_kind, source_id): enqueueing again is harmless.
 
 Send: the running bot owns one `Sender` (started and stopped with the dispatcher, reachable
-as `dispatcher["sender"]`). Elsewhere:
+as `dispatcher["sender"]`; `broadcast_sender=False` among the dispatcher's services turns it
+off). Elsewhere:
 
-    sender = Sender.from_settings(bot, sessionmaker, settings)
+    sender = Sender.from_settings(bot, sessionmaker, settings)   # BROADCAST_RATE, …_PAID, …
     sender.start(); …; await sender.stop()
+    Sender.from_settings(..., source=("broadcast", 42))          # only that source's rows
+
+A one-off message outside the outbox can still respect the same pace:
+`async with sender.limiter.slot(chat_id): await bot.send_message(...)`.
 
 Read back: `outbox.counts(...)`, `outbox.unsettled(...)`, `outbox.rows_of(...)`,
 `outbox.cancel(...)` (pending rows only).
