@@ -27,7 +27,7 @@ COUNTERS = (
 )
 
 
-def _counters() -> list[sa.Column]:  # type: ignore[type-arg]
+def _counters() -> list[sa.Column]:
     return [
         sa.Column(name, sa.Float() if name == "score_sum" else sa.Integer(), nullable=False)
         for name in COUNTERS
