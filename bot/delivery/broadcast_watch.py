@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.background import PeriodicTask
 from bot.delivery.limiter import Limiter
 from bot.services import broadcasts
 from bot.services.broadcasts import Progress
@@ -34,7 +35,9 @@ from bot.telegram import broadcast_views as views
 log = logging.getLogger(__name__)
 
 
-class BroadcastWatch:
+class BroadcastWatch(PeriodicTask):
+    task_name = "broadcast-watch"
+
     def __init__(
         self,
         bot: Bot,
@@ -57,7 +60,7 @@ class BroadcastWatch:
             settings.broadcast_paid_rate if settings.broadcast_paid else (settings.broadcast_rate)
         )
         self._shown: dict[int, str] = {}
-        self._task: asyncio.Task[None] | None = None
+        super().__init__()
 
     async def tick(self) -> None:
         async with self.sessionmaker() as session:
@@ -151,24 +154,3 @@ class BroadcastWatch:
     async def _language(session: AsyncSession, user_id: int | None) -> str | None:
         user = await session.get(User, user_id) if user_id is not None else None
         return user.language if user is not None else None
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("Broadcast watch tick failed")
-            await asyncio.sleep(self.interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name="broadcast-watch")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

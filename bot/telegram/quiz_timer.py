@@ -8,8 +8,6 @@ a question once; only the one that won edits the message.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -20,6 +18,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.background import PeriodicTask
 from bot.services import quizzes
 from bot.services.bank_store import BankStore
 from bot.services.quiz_outcomes import Step
@@ -31,7 +30,9 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 1.0
 
 
-class QuizTimer:
+class QuizTimer(PeriodicTask):
+    task_name = "quiz-timer"
+
     def __init__(
         self,
         bot: Bot,
@@ -48,7 +49,7 @@ class QuizTimer:
         self.i18n = i18n
         self.interval = interval
         self.clock = clock
-        self._task: asyncio.Task[None] | None = None
+        super().__init__()
 
     async def tick(self) -> int:
         """Time out what is due now and show the next cards; returns how many timed out."""
@@ -73,24 +74,3 @@ class QuizTimer:
         if new_id is not None:
             async with self.sessionmaker() as session:
                 await quizzes.set_message(session, step.attempt_id, new_id)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("Quiz timer tick failed")
-            await asyncio.sleep(self.interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name="quiz-timer")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
