@@ -174,8 +174,8 @@ async def test_concurrent_claims_never_share_a_row(
 
     results = await asyncio.gather(*(claimer(f"s{i}") for i in range(4)))
     every = [row for rows in results for row in rows]
+    # Which claimer wins how many rows is up to the scheduler; no row may go to two of them.
     assert len(every) == len(set(every)) == 300
-    assert all(results), "each claimer should have taken some rows"
 
 
 async def test_two_senders_deliver_each_row_once(
