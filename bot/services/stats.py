@@ -94,9 +94,10 @@ def pass_marks(quizzes_dir: Path) -> dict[str, int]:
 async def refresh(
     session: AsyncSession, config: StatsConfig, progress: Progress | None = None
 ) -> int:
-    return await store.refresh(
-        session, zone=config.zone, pass_marks=config.pass_marks, progress=progress
-    )
+    with paused_gc():
+        return await store.refresh(
+            session, zone=config.zone, pass_marks=config.pass_marks, progress=progress
+        )
 
 
 def ref_of(tree: UnitTree, unit_id: int) -> UnitRef:

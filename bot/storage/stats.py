@@ -354,29 +354,23 @@ async def _new_set(connection: AsyncConnection, units: tuple[int, ...]) -> int:
     return int((await connection.execute(statement)).scalar_one())
 
 
-async def _write(connection: AsyncConnection, fold: _Fold) -> None:
-    insert = _insert(connection)
-    sums: list[tuple[Any, tuple[str, ...], dict[Any, list[float]]]] = [
-        (StatsSetDay.__table__, ("day", "set_id"), fold.set_days),  # type: ignore[attr-defined]
-        (StatsUserDay.__table__, ("day", "set_id", "user_id"), fold.user_days),  # type: ignore[attr-defined]
-        (StatsSetMonth.__table__, ("month", "set_id"), fold.set_months),  # type: ignore[attr-defined]
-        (StatsUserMonth.__table__, ("month", "set_id", "user_id"), fold.user_months),  # type: ignore[attr-defined]
-    ]
-    for table, keys, data in sums:
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
+def _adding(table: Any, keys: Sequence[str]) -> Callable[[AsyncConnection], Any]:
+    """An upsert that adds the counters of a new row to those already stored."""
+
+    def build(connection: AsyncConnection) -> Any:
+        statement = _insert(connection)(table)
+        return statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
         )
-        rows = [
-            (*key, *(int(v) for v in totals[:SCORE]), totals[SCORE], *map(int, totals[SCORE + 1 :]))
-            for key, totals in data.items()
-        ]
-        await _bulk(connection, statement, (*keys, *COUNTERS), rows)
-    await _write_activity(connection, fold)
+
+    return build
+
+
+def _earliest_read(connection: AsyncConnection) -> Any:
     table = StatsFirstRead.__table__  # type: ignore[attr-defined]
-    statement = insert(table)
-    statement = statement.on_conflict_do_update(
+    statement = _insert(connection)(table)
+    return statement.on_conflict_do_update(
         index_elements=["set_id", "user_id", "explainer"],
         set_={
             "day": case(
@@ -385,13 +379,51 @@ async def _write(connection: AsyncConnection, fold: _Fold) -> None:
             )
         },
     )
+
+
+def _replacing_activity(connection: AsyncConnection) -> Any:
+    statement = _insert(connection)(StatsUserActivity.__table__)  # type: ignore[attr-defined]
+    return statement.on_conflict_do_update(
+        index_elements=["set_id", "user_id"],
+        set_={name: statement.excluded[name] for name in ("first_day", *ACTIVITY_DAYS)},
+    )
+
+
+SUM_TABLES: tuple[tuple[Any, tuple[str, ...], str], ...] = (
+    (StatsSetDay.__table__, ("day", "set_id"), "set_days"),  # type: ignore[attr-defined]
+    (StatsUserDay.__table__, ("day", "set_id", "user_id"), "user_days"),  # type: ignore[attr-defined]
+    (StatsSetMonth.__table__, ("month", "set_id"), "set_months"),  # type: ignore[attr-defined]
+    (StatsUserMonth.__table__, ("month", "set_id", "user_id"), "user_months"),  # type: ignore[attr-defined]
+)
+
+
+async def _write(connection: AsyncConnection, fold: _Fold) -> None:
+    for table, keys, field in SUM_TABLES:
+        data: dict[Any, list[float]] = getattr(fold, field)
+        rows = [
+            (*key, *(int(v) for v in totals[:SCORE]), totals[SCORE], *map(int, totals[SCORE + 1 :]))
+            for key, totals in data.items()
+        ]
+        await _bulk(connection, table.name, _adding(table, keys), (*keys, *COUNTERS), rows)
+    await _write_activity(connection, fold)
     reads = [(*key, day) for key, day in fold.reads.items()]
-    await _bulk(connection, statement, ("set_id", "user_id", "explainer", "day"), reads)
+    await _bulk(
+        connection,
+        "stats_first_reads",
+        _earliest_read,
+        ("set_id", "user_id", "explainer", "day"),
+        reads,
+    )
+
+
+# Upserts compiled once per dialect and table: building them costs more than a small refresh.
+_COMPILED: dict[tuple[str, str], tuple[str, list[int]]] = {}
 
 
 async def _bulk(
     connection: AsyncConnection,
-    statement: Any,
+    name: str,
+    build: Callable[[AsyncConnection], Any],
     columns: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
 ) -> None:
@@ -401,16 +433,21 @@ async def _bulk(
     dialect = connection.dialect
     driver: Any = (await connection.get_raw_connection()).driver_connection
     if dialect.name not in ("sqlite", "postgresql") or driver is None:
+        statement = build(connection)
         for start in range(0, len(rows), 10_000):
             batch = [dict(zip(columns, row, strict=True)) for row in rows[start : start + 10_000]]
             await connection.execute(statement, batch)
         return
-    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
-    order = [columns.index(name) for name in compiled.positiontup or ()]
+    cached = _COMPILED.get((dialect.name, name))
+    if cached is None:
+        compiled = build(connection).compile(dialect=dialect, column_keys=list(columns))
+        order = [columns.index(column) for column in compiled.positiontup or ()]
+        cached = _COMPILED[(dialect.name, name)] = (str(compiled), order)
+    sql, order = cached
     if order != list(range(len(columns))):
         rows = [tuple(row[i] for i in order) for row in rows]
     for start in range(0, len(rows), 10_000):
-        await driver.executemany(str(compiled), rows[start : start + 10_000])
+        await driver.executemany(sql, rows[start : start + 10_000])
 
 
 ACTIVITY_DAYS = ("active", "reminded", "core_passed")
@@ -441,12 +478,13 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
                 for packed, days in zip(old[1:], marks, strict=True)
             ]
         rows.append((*key, first, *encoded))
-    statement = _insert(connection)(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=["set_id", "user_id"],
-        set_={name: statement.excluded[name] for name in ("first_day", *ACTIVITY_DAYS)},
+    await _bulk(
+        connection,
+        "stats_user_activity",
+        _replacing_activity,
+        ("set_id", "user_id", "first_day", *ACTIVITY_DAYS),
+        rows,
     )
-    await _bulk(connection, statement, ("set_id", "user_id", "first_day", *ACTIVITY_DAYS), rows)
 
 
 # --- reads for reports -------------------------------------------------------------------
