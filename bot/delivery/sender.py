@@ -299,12 +299,10 @@ class Sender:
                 self._need_rows.set()
             try:
                 await self._deliver(row)
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 log.exception("Sender %s: delivery %s failed unexpectedly", self.name, row.id)
-            finally:
-                self._held.discard(row.id)
+            # Cancelled (a stop past its grace) keeps the row held: `stop` gives it back.
+            self._held.discard(row.id)
 
     async def _content(self, content_id: int) -> _Content | None:
         cached = self._contents.get(content_id)
