@@ -8,7 +8,6 @@ only if they chose so in `/riengtu`, otherwise by initials. Default period: the 
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,7 +25,8 @@ from bot.telegram import texts
 from bot.telegram.callbacks import HonourCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
-from bot.telegram.routers.stats import UnknownCode, parse_arguments
+from bot.telegram.routers.stats import read_arguments
+from bot.telegram.screens import replace_screen
 
 HONOUR = CommandSpec(
     "vinhdanh", "honour", N_("Honour roll: the most active units and learners"), role=Role.LEARNER
@@ -49,14 +49,10 @@ async def honour_command(
     config = StatsConfig.from_settings(settings)
     today = config.today()
     tree = await load_tree(session)
-    try:
-        node, period = parse_arguments(command.args, tree, today, assessment_year(today))
-    except UnknownCode as exc:
-        await message.answer(views.unknown_unit(str(exc)))
+    parsed = await read_arguments(message, command.args, tree, today, assessment_year(today))
+    if parsed is None:
         return
-    except PeriodError as exc:
-        await message.answer(views.bad_period(str(exc)))
-        return
+    node, period = parsed
     unit_id = node.id if node is not None else default_unit(tree, access, Role.LEARNER)
     if unit_id is None:
         roots = [tree.nodes[u] for u in scope_roots(tree, access, Role.LEARNER)]
@@ -102,8 +98,4 @@ async def honour_button(
     if not isinstance(query.message, Message):
         return
     text, keyboard = views.honour_text(roll), views.honour_keyboard(roll, config.today())
-    try:
-        await query.message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            await query.message.answer(text, reply_markup=keyboard)
+    await replace_screen(query.message, text, keyboard)

@@ -12,7 +12,6 @@ from datetime import date
 
 from aiogram import Bot, Router
 from aiogram.enums import ChatAction
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +29,7 @@ from bot.telegram import texts
 from bot.telegram.callbacks import StatsCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.screens import replace_screen
 
 STATS = CommandSpec(
     "thongke",
@@ -64,6 +64,19 @@ def parse_arguments(
     return node, parse_period(rest, today) if rest.strip() else default
 
 
+async def read_arguments(
+    message: Message, args: str | None, tree: UnitTree, today: date, default: Period
+) -> tuple[UnitNode | None, Period] | None:
+    """`parse_arguments`, answering the person when the unit or the period is wrong."""
+    try:
+        return parse_arguments(args, tree, today, default)
+    except UnknownCode as exc:
+        await message.answer(views.unknown_unit(str(exc)))
+    except PeriodError as exc:
+        await message.answer(views.bad_period(str(exc)))
+    return None
+
+
 def may_see_stats(access: Access) -> bool:
     return access.is_admin or access.has_role(Role.TRAINER)
 
@@ -84,14 +97,10 @@ async def stats_command(
     config = StatsConfig.from_settings(settings)
     today = config.today()
     tree = await load_tree(session)
-    try:
-        node, period = parse_arguments(command.args, tree, today, this_month(today))
-    except UnknownCode as exc:
-        await message.answer(views.unknown_unit(str(exc)))
+    parsed = await read_arguments(message, command.args, tree, today, this_month(today))
+    if parsed is None:
         return
-    except PeriodError as exc:
-        await message.answer(views.bad_period(str(exc)))
-        return
+    node, period = parsed
     unit_id = node.id if node is not None else default_unit(tree, access, Role.TRAINER)
     if unit_id is None:
         roots = [tree.nodes[u] for u in scope_roots(tree, access, Role.TRAINER)]
@@ -147,7 +156,7 @@ async def stats_button(
                 session, access, unit_id, period, callback_data.page, config
             )
             await query.answer()
-            await _edit(message, text, keyboard)
+            await replace_screen(message, text, keyboard)
         elif callback_data.act == "chart":
             await query.answer(views.preparing())
             await bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
@@ -162,12 +171,6 @@ async def stats_button(
         await message.answer(views.unit_not_allowed())
 
 
-async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            await message.answer(text, reply_markup=keyboard)
 
 
 async def _send_chart(
