@@ -39,6 +39,7 @@ from bot.telegram import broadcast_views as views
 from bot.telegram.callbacks import BroadcastAckCb, BroadcastCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.screens import replace_query_screen
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +79,7 @@ def _draft(data: dict[str, Any]) -> Draft:
 
 async def _show(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     """Edit the wizard's message in place."""
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            await query.message.answer(text, reply_markup=keyboard)
+    await replace_query_screen(query, text, keyboard)
 
 
 async def _username(bot: Bot) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +27,7 @@ from bot.telegram import texts
 from bot.telegram.callbacks import InviteCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.screens import replace_screen
 
 INVITE = CommandSpec(
     "moi", "invite", N_("Invite people into a unit: a link and a QR code"), role=Role.OFFICER
@@ -104,10 +104,10 @@ async def invite_button(
         return
     if callback_data.act == "open":
         await query.answer()
-        await _edit(query.message, *_browser(tree, access, unit_id, callback_data.page))
+        await replace_screen(query.message, *_browser(tree, access, unit_id, callback_data.page))
     elif callback_data.act == "pick" and unit_id:
         await query.answer()
-        await _edit(query.message, *views.invite_roles(tree.nodes[unit_id], GRANTABLE))
+        await replace_screen(query.message, *views.invite_roles(tree.nodes[unit_id], GRANTABLE))
     elif callback_data.act == "make" and unit_id and callback_data.role in Role._value2member_map_:
         await _make(query, session, settings, bot, access, unit_id, Role(callback_data.role))
     else:
@@ -137,16 +137,10 @@ async def _make(
     await query.answer()
     me = await bot.me()
     link = invite.link(me.username or "")
-    await _edit(query.message, views.invite_made(invite, link, last_day), None)
+    await replace_screen(query.message, views.invite_made(invite, link, last_day), None)
     await query.message.answer_photo(
         BufferedInputFile(qr_png(link), filename=f"moi-{invite.code}.png"),
         caption=views.qr_caption(invite),
     )
 
 
-async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            await message.answer(text, reply_markup=keyboard)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -20,6 +19,7 @@ from bot.telegram.callbacks import LessonCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
 from bot.telegram.routers import start
+from bot.telegram.screens import replace_query_screen
 
 LESSONS = CommandSpec(
     "baihoc", "lessons", N_("Short explainers of the Directive and the laws it cites")
@@ -120,14 +120,7 @@ def _read_answer(status: ReadStatus, wait_seconds: int) -> str:
 async def _show(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup) -> None:
     """Edit the message in place; a message too old to edit gets a fresh copy instead."""
     await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as exc:
-        if "message is not modified" in exc.message:
-            return
-        await query.message.answer(text, reply_markup=keyboard)
+    await replace_query_screen(query, text, keyboard)
 
 
 @router.message(SEARCH.filter())

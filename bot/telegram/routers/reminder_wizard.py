@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -41,6 +40,7 @@ from bot.storage.models_delivery import Broadcast
 from bot.storage.models_reminders import Audience, MessageKind
 from bot.telegram import reminder_views as views
 from bot.telegram.callbacks import ReminderAdminCb as Cb
+from bot.telegram.screens import replace_query_screen
 
 router = Router(name="reminder_wizard")
 TEXT_INPUT = F.text & ~F.text.startswith("/")
@@ -59,13 +59,7 @@ class Wizard(StatesGroup):
 
 async def show(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup) -> None:
     """Edit the screen in place; a message too old to edit gets a fresh copy."""
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            await query.message.answer(text, reply_markup=keyboard)
+    await replace_query_screen(query, text, keyboard)
 
 
 async def reply(message: Message, screen: tuple[str, InlineKeyboardMarkup]) -> None:
