@@ -54,8 +54,8 @@ def render_step(step: Step, username: str) -> views.Rendered:
     return views.question_card(step.next, feedback=step.feedback, bot_username=username)
 
 
-async def show_step(bot: Bot, step: Step) -> int | None:
+async def show_step(bot: Bot, step: Step, *, message_id: int | None = None) -> int | None:
+    """Show the step in `message_id` (default: the attempt's card)."""
     text, keyboard = render_step(step, await bot_username(bot))
-    return await put(
-        bot, chat_id=step.chat_id, message_id=step.message_id, text=text, keyboard=keyboard
-    )
+    target = message_id if message_id is not None else step.message_id
+    return await put(bot, chat_id=step.chat_id, message_id=target, text=text, keyboard=keyboard)

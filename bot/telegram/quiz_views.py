@@ -7,7 +7,7 @@ from datetime import timedelta, tzinfo
 from html import escape
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup, InputPollOption
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputPollOption
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -129,26 +129,28 @@ def question_card(
 
 
 def question_keyboard(card: QuestionCard, ticked: int = 0) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    count = len(card.drawn.order)
-    for index in range(count):
+    # Built row by row: InlineKeyboardBuilder deep-copies the whole keyboard on every button,
+    # which is most of the cost of a card on the quiz's hot path.
+    buttons = []
+    for index in range(len(card.drawn.order)):
         if card.multiple:
             mark = "☑" if ticked >> index & 1 else "☐"
             data = QuizCb(act="t", at=card.attempt_id, pos=card.position, opt=index, sel=ticked)
-            builder.button(text=f"{mark} {LETTERS[index]}", callback_data=data)
+            buttons.append(_button(f"{mark} {LETTERS[index]}", data))
         else:
             data = QuizCb(act="a", at=card.attempt_id, pos=card.position, opt=index)
-            builder.button(text=LETTERS[index], callback_data=data)
+            buttons.append(_button(LETTERS[index], data))
+    count = len(buttons)
     per_row = count if count <= 5 else (count + 1) // 2
-    sizes = [per_row] * (count // per_row) + ([count % per_row] if count % per_row else [])
+    rows = [buttons[start : start + per_row] for start in range(0, count, per_row)]
     if card.multiple:
-        builder.button(
-            text=_("✅ Submit"),
-            callback_data=QuizCb(act="s", at=card.attempt_id, pos=card.position, sel=ticked),
-        )
-        sizes.append(1)
-    builder.adjust(*sizes)
-    return builder.as_markup()
+        submit = QuizCb(act="s", at=card.attempt_id, pos=card.position, sel=ticked)
+        rows.append([_button(_("✅ Submit"), submit)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _button(text: str, data: QuizCb) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def _right_answer(feedback: Feedback) -> str:

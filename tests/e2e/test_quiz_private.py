@@ -223,3 +223,28 @@ async def test_a_quiz_goes_on_after_a_restart(
     finally:
         await revived.stop()
         offline.polling = None  # already stopped above
+
+
+async def test_a_tap_before_the_card_id_is_stored_edits_the_tapped_card(
+    offline: OfflineBot, world: World, banks: BankStore
+) -> None:
+    chat = offline.chat(3004)
+    await join(chat, "HS-A")
+    await chat.send("/kiemtra")
+    await chat.press("Bộ thử")
+    card = chat.last_with_buttons()
+    assert card is not None
+    attempt, drawn = await current(offline, 3004)
+    async with offline.storage.sessionmaker() as session:
+        # The moment between sending the first card and storing its id.
+        stored = await session.get(QuizAttempt, attempt.id)
+        assert stored is not None
+        stored.message_id = None
+        await session.commit()
+    sent_before = len(offline.emulator.messages(chat.chat_id))
+
+    updated = await answer(chat, letter(banks, drawn, right=True))
+    assert updated.message_id == card.message_id and "2/3" in plain_text(updated)
+    assert len(offline.emulator.messages(chat.chat_id)) == sent_before  # no second card
+    attempt, _ = await current(offline, 3004)
+    assert attempt.message_id == card.message_id

@@ -239,9 +239,13 @@ async def answer_button(
     )
     await query.answer(views.step_toast(step.status, step.feedback))
     if step.status in (StepStatus.ANSWERED, StepStatus.TIMED_OUT):
-        new_id = await quiz_cards.show_step(bot, step)
-        if new_id is not None:
-            await quizzes.set_message(session, step.attempt_id, new_id)
+        # A tap can arrive before the card's id is stored: the tapped message is the card.
+        tapped = query.message.message_id if query.message is not None else None
+        shown_in = step.message_id or tapped
+        new_id = await quiz_cards.show_step(bot, step, message_id=shown_in)
+        stored = new_id if new_id is not None else shown_in
+        if stored is not None and stored != step.message_id:
+            await quizzes.set_message(session, step.attempt_id, stored)
 
 
 async def _tick(
