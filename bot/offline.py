@@ -56,8 +56,9 @@ class OfflineBot:
         await publish_commands(bot, dispatcher["i18n"])
         offline = cls(emulator, settings, storage, bot, dispatcher, tracker, owns_emulator=owns)
         offline.polling = asyncio.create_task(
-            dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                     polling_timeout=1)
+            dispatcher.start_polling(
+                bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+            )
         )
         return offline
 

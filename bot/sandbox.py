@@ -24,8 +24,10 @@ QUIT = {"/quit", "/exit", "/thoat"}
 
 def render(message: SentMessage, numbering_start: int) -> tuple[str, list[str]]:
     """Text of a bot message for a terminal, with its buttons numbered from `numbering_start`."""
-    lines = [f"< {line}" if i == 0 else f"  {line}" for i, line in
-             enumerate(plain_text(message).splitlines() or [""])]
+    lines = [
+        f"< {line}" if i == 0 else f"  {line}"
+        for i, line in enumerate(plain_text(message).splitlines() or [""])
+    ]
     if message.document is not None:
         lines.append(f"  [file: {message.filename or 'document'}, {len(message.document)} bytes]")
     if message.photo is not None:

@@ -18,8 +18,14 @@ async def ensure_demo_unit(session: AsyncSession) -> Unit:
         unit = Unit(code=DEMO_UNIT_CODE, name="Đơn vị trình diễn", kind=UnitKind.AGENCY.value)
         session.add(unit)
         await session.flush()
-        session.add(Unit(code="DEMO-P1", name="Phòng Hành chính (trình diễn)",
-                         kind=UnitKind.DEPARTMENT.value, parent_id=unit.id))
+        session.add(
+            Unit(
+                code="DEMO-P1",
+                name="Phòng Hành chính (trình diễn)",
+                kind=UnitKind.DEPARTMENT.value,
+                parent_id=unit.id,
+            )
+        )
     assert unit.id is not None
     for code, role in DEMO_INVITES.items():
         if await invite_by_code(session, code) is None:

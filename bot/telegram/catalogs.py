@@ -58,8 +58,9 @@ def update(locales: list[str], locales_dir: Path = LOCALES_DIR) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         # No header: babel would stamp dates and placeholders into it on every update.
-        write_po(buffer, catalog, no_location=True, width=100, ignore_obsolete=True,
-                 omit_header=True)
+        write_po(
+            buffer, catalog, no_location=True, width=100, ignore_obsolete=True, omit_header=True
+        )
         path.write_bytes(HEADER.format(locale=locale).encode() + buffer.getvalue())
 
 

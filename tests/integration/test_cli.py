@@ -104,8 +104,14 @@ async def test_run_answers_start_through_any_bot_api_server(clean_env: Path) -> 
     await emulator.start()
     env = {**os.environ, "BOT_TOKEN": GOOD_TOKEN, "TELEGRAM_API_BASE": emulator.base_url}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=clean_env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=clean_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         emulator.add_user(3001, first_name="Hoa")
@@ -131,7 +137,10 @@ def test_sandbox_script_transcript(clean_env: Path) -> None:
     script.write_text("# a learner joins\n/start\n1\n/start HOCVIEN\n/baihoc\n", encoding="utf-8")
     completed = subprocess.run(
         [sys.executable, "-m", "bot", "sandbox", "--script", str(script)],
-        cwd=clean_env, capture_output=True, text=True, timeout=120,
+        cwd=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
     )
     assert completed.returncode == 0, completed.stderr

@@ -22,7 +22,9 @@ async def on_error(event: ErrorEvent, i18n: I18n, user: User | None = None, **_:
     update = event.update
     # Only ids and the exception type: message texts may hold personal data.
     log.error(
-        "Update %s failed: %s", update.update_id, type(event.exception).__name__,
+        "Update %s failed: %s",
+        update.update_id,
+        type(event.exception).__name__,
         exc_info=event.exception,
     )
     locale = user.language if user is not None else i18n.default_locale

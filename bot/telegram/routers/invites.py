@@ -142,5 +142,3 @@ async def _make(
         BufferedInputFile(qr_png(link), filename=f"moi-{invite.code}.png"),
         caption=views.qr_caption(invite),
     )
-
-

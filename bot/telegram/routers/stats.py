@@ -171,8 +171,6 @@ async def stats_button(
         await message.answer(views.unit_not_allowed())
 
 
-
-
 async def _send_chart(
     message: Message,
     session: AsyncSession,
