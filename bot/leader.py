@@ -1,4 +1,5 @@
-"""Leader election: exactly one process runs the scheduler; the others stand by.
+"""Leader election: exactly one process runs the scheduler, and one the outbox sender; the
+others stand by.
 
 PostgreSQL: `pg_try_advisory_lock` held on a dedicated connection outside the pool (the
 server releases it when that connection or the process dies). SQLite: an exclusive `flock` on
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 LOCK_KEY = int.from_bytes(b"cg-sched", "big") & 0x7FFF_FFFF_FFFF_FFFF
+SENDER_LOCK_KEY = int.from_bytes(b"cg-sendr", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class LeaderLock(Protocol):
@@ -142,11 +144,15 @@ class SoloLock:
         return None
 
 
-def leader_lock_for(engine: AsyncEngine) -> PostgresLeaderLock | FileLeaderLock | SoloLock:
+def leader_lock_for(
+    engine: AsyncEngine, *, role: str = "scheduler", key: int = LOCK_KEY
+) -> PostgresLeaderLock | FileLeaderLock | SoloLock:
+    """The lock for one role; `key` (PostgreSQL) and `role` (the SQLite lock file) tell roles
+    apart, so one process may lead one role and stand by for another."""
     url = engine.url
     if url.get_backend_name() == "postgresql":
-        return PostgresLeaderLock(url.render_as_string(hide_password=False))
+        return PostgresLeaderLock(url.render_as_string(hide_password=False), key)
     database = url.database
     if not database or database == ":memory:":
         return SoloLock()
-    return FileLeaderLock(Path(f"{database}.scheduler.lock"))
+    return FileLeaderLock(Path(f"{database}.{role}.lock"))

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import outbox
+from bot.delivery.leading import SenderLeadership
 from bot.delivery.limiter import Limiter
 from bot.delivery.outbox import Recipient
 from bot.delivery.render import Button, Payload
 from bot.delivery.sender import Sender, SenderOptions
 from bot.emulator import Emulator, RateLimits
+from bot.leader import SENDER_LOCK_KEY, leader_lock_for
 from bot.settings import Settings
 from bot.storage import ledger
 from bot.storage.clock import utcnow
@@ -198,6 +200,40 @@ async def test_two_senders_deliver_each_row_once(
     async with sessionmaker() as session:
         delivered = await ledger.count(session, kind=ledger.EventKind.BROADCAST_DELIVERED)
     assert delivered == 200
+
+
+async def test_only_the_process_holding_the_sender_lock_sends(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    """Two replicas: one sends, the other stands by and takes over when the first is gone."""
+    engine = sessionmaker.kw["bind"]
+    leaders = [
+        SenderLeadership(
+            make_sender(bot, sessionmaker, rate=200),
+            leader_lock_for(engine, role="sender", key=SENDER_LOCK_KEY),
+            interval=0.05,
+        )
+        for _ in range(2)
+    ]
+    first, second = leaders
+    try:
+        assert await first.tick() is True
+        assert await second.tick() is False
+        first.start()
+        second.start()
+        users = await seed(sessionmaker, emulator, 30)
+        counts = await settle(sessionmaker)
+        assert counts["sent"] == 30 and first.sender.stats.sent == 30
+        assert not second.sender.running and second.sender.stats.sent == 0
+
+        await first.stop()  # the first replica goes away: the second takes over
+        more = await seed(sessionmaker, emulator, 20, source_id=2, first=FIRST_USER + 100)
+        counts = await settle(sessionmaker, source_id=2)
+        assert counts["sent"] == 20 and second.sender.stats.sent == 20
+        assert set(per_chat(emulator, users + more).values()) == {1}
+    finally:
+        for leadership in leaders:
+            await leadership.stop()
 
 
 async def test_429_waits_and_sends_again(

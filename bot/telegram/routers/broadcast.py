@@ -23,8 +23,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import render
 from bot.delivery.broadcast_watch import BroadcastWatch
+from bot.delivery.leading import SenderLeadership
 from bot.delivery.render import CAPTION_LIMIT, TEXT_LIMIT, Payload
 from bot.delivery.sender import Sender
+from bot.leader import SENDER_LOCK_KEY, leader_lock_for
 from bot.services import broadcasts
 from bot.services.access import Access
 from bot.services.bank_store import BankStore
@@ -450,8 +452,12 @@ async def start_delivery(
     if not broadcast_sender:
         return
     sender = Sender.from_settings(bot, sessionmaker, settings)
-    sender.start()
+    lock = leader_lock_for(sessionmaker.kw["bind"], role="sender", key=SENDER_LOCK_KEY)
+    leadership = SenderLeadership(sender, lock)
+    await leadership.tick()  # a lone process sends from the start
+    leadership.start()
     dispatcher["sender"] = sender
+    dispatcher["sender_leadership"] = leadership
     watch = BroadcastWatch(
         bot, sessionmaker, i18n, settings, limiter=sender.limiter, interval=broadcast_watch_interval
     )
@@ -464,6 +470,7 @@ async def stop_delivery(dispatcher: Dispatcher) -> None:
     watch = dispatcher.workflow_data.pop("broadcast_watch", None)
     if isinstance(watch, BroadcastWatch):
         await watch.stop()
-    sender = dispatcher.workflow_data.pop("sender", None)
-    if isinstance(sender, Sender):
-        await sender.stop()
+    leadership = dispatcher.workflow_data.pop("sender_leadership", None)
+    if isinstance(leadership, SenderLeadership):
+        await leadership.stop()
+    dispatcher.workflow_data.pop("sender", None)
