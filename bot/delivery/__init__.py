@@ -24,9 +24,10 @@ Enqueue (in the caller's transaction; nothing is sent before the commit):
 
 A chat gets one message per (source_kind, source_id): enqueueing again is harmless.
 
-Send: the running bot owns one `Sender` (started and stopped with the dispatcher, reachable
-as `dispatcher["sender"]`; `broadcast_sender=False` among the dispatcher's services turns it
-off). Elsewhere:
+Send: the running bot owns one `Sender` (reachable as `dispatcher["sender"]`; stopped with
+the dispatcher; `broadcast_sender=False` among the dispatcher's services turns it off). It
+sends only while its process holds the sender lock (`bot.delivery.leading`): one replica
+sends, the others stand by. Elsewhere:
 
     sender = Sender.from_settings(bot, sessionmaker, settings)   # BROADCAST_RATE, …_PAID, …
     sender.start(); …; await sender.stop()
