@@ -138,8 +138,12 @@ class Watcher:
 class BotProcess:
     """The bot under test, in a child process; its CPU time is read around the timed run."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], cwd: Path, *, says_ready: bool = False
+    ) -> None:
         self.args, self.env, self.cwd = args, env, cwd
+        # Only a process that prints READY is read; any other's output must not fill a pipe.
+        self.stdout = asyncio.subprocess.PIPE if says_ready else asyncio.subprocess.DEVNULL
         self.process: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> BotProcess:
@@ -148,7 +152,7 @@ class BotProcess:
             *self.args,
             env={**os.environ, **self.env},
             cwd=self.cwd,
-            stdout=asyncio.subprocess.PIPE,
+            stdout=self.stdout,
         )
         return self
 
@@ -221,7 +225,7 @@ async def bare_run(
         str(len(users)),
         *(["--edit"] if edit else []),
     ]
-    async with BotProcess(args, {}, folder) as process:
+    async with BotProcess(args, {}, folder, says_ready=True) as process:
         await process.ready()
         token = FLOOR_TOKEN if edit else BARE_TOKEN
         messages = {uid: emulator.messages(uid, token)[-1] for uid in users}
