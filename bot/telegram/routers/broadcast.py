@@ -454,8 +454,7 @@ async def start_delivery(
     sender = Sender.from_settings(bot, sessionmaker, settings)
     lock = leader_lock_for(sessionmaker.kw["bind"], role="sender", key=SENDER_LOCK_KEY)
     leadership = SenderLeadership(sender, lock)
-    await leadership.tick()  # a lone process sends from the start
-    leadership.start()
+    leadership.start()  # its first round runs at once: a lone process sends from the start
     dispatcher["sender"] = sender
     dispatcher["sender_leadership"] = leadership
     watch = BroadcastWatch(
