@@ -234,25 +234,47 @@ def active_days(
     low: int,
     high: int,
 ) -> dict[tuple[int, int], int]:
-    """Distinct days with activity in low..high, per (target, person)."""
+    """Distinct days with activity in low..high, per (target, person).
+
+    Most people have one row per target, whose count of days in range is two binary searches;
+    only people with several rows under one target have their days merged.
+    """
     targets = sorted({t for ts in set_targets.values() for t in ts})
     position = {target: index for index, target in enumerate(targets)}
     sets = sorted(set_targets)
-    set_ids = np.array(sets, dtype=np.int64)
     targets_of = [[position[t] for t in set_targets[s]] for s in sets] + [[]]
-    a_set = _positions(_column(activity, 0), set_ids)
+    a_set = _positions(_column(activity, 0), np.array(sets, dtype=np.int64))
     a_user = _column(activity, 1)
     keys, _ = day_keys([row[3] for row in activity], _column(activity, 2))
-    rows, days = keys // ROW_SPAN, keys % ROW_SPAN
-    inside = (days >= low) & (days <= high)
-    rows, days = rows[inside], days[inside]
+    base = np.arange(len(activity), dtype=np.int64) * ROW_SPAN
+    first = np.searchsorted(keys, base + low)
+    last = np.searchsorted(keys, base + high, side="right")
     people = np.unique(a_user)
-    picked, target = _expand(a_set[rows], targets_of)
-    person = np.searchsorted(people, a_user[rows[picked]])
-    pairs = np.unique((target * max(people.size, 1) + person) * ROW_SPAN + days[picked])
-    owners, counts = np.unique(pairs // ROW_SPAN, return_counts=True)
     n = max(people.size, 1)
+    rows, target = _expand(a_set, targets_of)
+    owner = target * n + np.searchsorted(people, a_user[rows])
+    owners, where, repeats = np.unique(owner, return_index=True, return_counts=True)
+    days = (last - first)[rows[where]]
+    shared = np.flatnonzero(repeats > 1)
+    if shared.size:
+        picked = np.isin(owner, owners[shared])
+        merged_owners, merged_days = _distinct_days(
+            keys, first[rows[picked]], last[rows[picked]], owner[picked]
+        )
+        days[np.searchsorted(owners, merged_owners)] = merged_days
     return {
-        (targets[int(owner // n)], int(people[owner % n])): int(count)
-        for owner, count in zip(owners.tolist(), counts.tolist(), strict=True)
+        (targets[owner // n], int(people[owner % n])): count
+        for owner, count in zip(owners.tolist(), days.tolist(), strict=True)
+        if count
     }
+
+
+def _distinct_days(
+    keys: np.ndarray, first: np.ndarray, last: np.ndarray, owner: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per owner, the distinct days among keys[first[i]:last[i]] of the rows it owns."""
+    lengths = last - first
+    picks = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    pairs = np.unique(np.repeat(owner, lengths) * ROW_SPAN + keys[picks] % ROW_SPAN)
+    owners, counts = np.unique(pairs // ROW_SPAN, return_counts=True)
+    return owners, counts

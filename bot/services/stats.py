@@ -385,36 +385,44 @@ async def _people_rows(
 ) -> dict[int, list[PersonRow]]:
     scope = await _scope(session, tree, unit_id, groups)
     start, end = period.bounds(config.zone)
-    joined: dict[tuple[int, int], dict[str, str]] = {}
-    for row in await store.members(session, sorted(scope.counts_in), start, end):
-        for target in scope.counts_in.get(row.unit_id, ()):
-            units = joined.setdefault((target, row.user_id), {})
-            code = tree.nodes[row.unit_id].code
-            units[code] = f"{units[code]}, {row.role}" if code in units else row.role
+    codes = {unit: tree.nodes[unit].code for unit in scope.counts_in}
+    # (target, person) → the codes of the person's units there, and their roles in them.
+    joined: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
+    for unit, user_id, role in await store.members(session, sorted(codes), start, end):
+        for target in scope.counts_in[unit]:
+            found = joined.get((target, user_id))
+            if found is None:
+                joined[(target, user_id)] = ({codes[unit]}, {role})
+            else:
+                found[0].add(codes[unit])
+                found[1].add(role)
     sums: dict[tuple[int, int], list[float]] = {}
     for set_id, user_id, values in await store.user_totals(
         session, scope.set_ids, period.first_day, period.last_day
     ):
         for target in scope.set_targets.get(set_id, ()):
-            total = sums.setdefault((target, user_id), [0.0] * len(values))
-            for index, value in enumerate(values):
-                total[index] += value
+            earlier = sums.get((target, user_id))
+            # New lists, never added in place: one row's values may go to several targets.
+            sums[(target, user_id)] = (
+                values if earlier is None else [a + b for a, b in zip(earlier, values, strict=True)]
+            )
     activity = await store.activity(session, scope.set_ids)
     days = active_days(activity, scope.set_targets, period.first_day, period.last_day)
     persons = await store.people(session, {user for _, user in joined})
+    nothing = [0.0] * len(store.COUNTERS)
     result: dict[int, list[PersonRow]] = {}
-    for (target, user_id), units in joined.items():
+    for (target, user_id), (units, roles) in joined.items():
         person = persons.get(user_id)
-        values = sums.get((target, user_id), [0.0] * len(store.COUNTERS))
-        finished = int(values[store.FINISHED])
         named = person if person is not None and person.consented else None
+        values = sums.get((target, user_id), nothing)
+        finished = int(values[store.FINISHED])
         result.setdefault(target, []).append(
             PersonRow(
                 user_id=user_id,
                 name=display_name(named.first_name, named.last_name) if named else "",
                 username=named.username if named else None,
                 units=", ".join(sorted(units)),
-                roles=", ".join(sorted({r for v in units.values() for r in v.split(", ")})),
+                roles=", ".join(sorted(roles)),
                 consented=named is not None,
                 active_days=days.get((target, user_id), 0),
                 lesson_reads=int(values[store.READS]),

@@ -13,10 +13,22 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, case, delete, func, literal, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    case,
+    delete,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -462,7 +474,9 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
         users = sorted({user for _, user in fold.activity})
         columns = [table.c[name] for name in ("set_id", "user_id", "first_day", *ACTIVITY_DAYS)]
         for start in range(0, len(users), IN_CHUNK):
-            statement = select(*columns).where(table.c.user_id.in_(users[start : start + IN_CHUNK]))
+            statement = select(*columns).where(
+                _among(table.c.user_id, users[start : start + IN_CHUNK])
+            )
             for set_id, user_id, *stored in await _fetch_all(connection, statement):
                 existing[(set_id, user_id)] = tuple(stored)
     rows = []
@@ -502,16 +516,13 @@ async def _connection(source: Reader) -> AsyncConnection:
 ActivityRow = tuple[int, int, int, bytes, bytes, bytes]
 
 
-@dataclass(frozen=True)
-class MemberRow:
-    unit_id: int
-    user_id: int
-    role: str
-    consented: bool
+# (unit, person, role) of one membership.
+MemberRow = tuple[int, int, str]
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
+    """Who a member is, as reports may show them (a tuple: reports make tens of thousands)."""
+
     user_id: int
     first_name: str | None
     last_name: str | None
@@ -559,6 +570,17 @@ async def _fetch_all(connection: AsyncConnection, statement: Any) -> list[tuple[
         await cursor.close()
 
 
+def _among(column: Any, ids: Sequence[int]) -> Any:
+    """`column IN (ids)` with the ids written into the statement.
+
+    Binding thousands of ids one parameter at a time, or having SQLAlchemy render them, costs
+    more than the query itself; `int` makes writing them in safe.
+    """
+    if not ids:
+        return false()
+    return column.op("IN")(literal_column(f"({','.join(str(int(i)) for i in ids)})"))
+
+
 def _in_chunks(ids: Sequence[int] | None) -> list[Sequence[int] | None]:
     if ids is None:
         return [None]
@@ -600,15 +622,16 @@ async def _sums(
                 .group_by(*[table.c[k] for k in keys], window)
             )
             if chunk is not None:
-                statement = statement.where(table.c.set_id.in_(chunk))
+                statement = statement.where(_among(table.c.set_id, chunk))
+            width = len(keys) + 1
             for row in await _fetch_all(connection, statement):
-                key = tuple(int(v) for v in row[: len(keys) + 1])
+                key, values = row[:width], list(map(float, row[width:]))  # PostgreSQL: Decimal
                 totals = result.get(key)
                 if totals is None:
-                    result[key] = [float(v or 0) for v in row[len(keys) + 1 :]]
+                    result[key] = values
                 else:
-                    for index, value in enumerate(row[len(keys) + 1 :]):
-                        totals[index] += float(value or 0)
+                    for index, value in enumerate(values):
+                        totals[index] += value
     return result
 
 
@@ -650,7 +673,7 @@ async def activity(session: Reader, set_ids: Sequence[int] | None) -> list[Activ
     for chunk in _in_chunks(set_ids):
         statement = select(*columns)
         if chunk is not None:
-            statement = statement.where(table.c.set_id.in_(chunk))
+            statement = statement.where(_among(table.c.set_id, chunk))
         rows.extend(await _fetch_all(connection, statement))
     return rows
 
@@ -671,36 +694,25 @@ async def first_reads(
             table.c.explainer.in_(list(explainers)), table.c.day <= until_day
         )
         if chunk is not None:
-            statement = statement.where(table.c.set_id.in_(chunk))
+            statement = statement.where(_among(table.c.set_id, chunk))
         rows.extend(await _fetch_all(connection, statement))
     return rows
-
-
-def _membership_query(unit_ids: Sequence[int] | None, start: datetime, end: datetime) -> Any:
-    member = Membership.__table__  # type: ignore[attr-defined]
-    user = User.__table__  # type: ignore[attr-defined]
-    consented = case(((user.c.consent_at.is_not(None)) & (user.c.erased_at.is_(None)), 1), else_=0)
-    statement = (
-        select(member.c.unit_id, member.c.user_id, consented)
-        .select_from(member.outerjoin(user, user.c.id == member.c.user_id))
-        .where(member.c.since < end, member.c.until.is_(None) | (member.c.until >= start))
-    )
-    if unit_ids is not None:
-        statement = statement.where(member.c.unit_id.in_(unit_ids))
-    return statement
 
 
 async def members(
     session: Reader, unit_ids: Sequence[int] | None, start: datetime, end: datetime
 ) -> list[MemberRow]:
-    """Memberships that overlap [start, end), with whether the person has consented."""
+    """Memberships that overlap [start, end)."""
     connection = await _connection(session)
     member = Membership.__table__  # type: ignore[attr-defined]
     rows: list[MemberRow] = []
     for chunk in _in_chunks(unit_ids):
-        statement = _membership_query(chunk, start, end).add_columns(member.c.role)
-        for unit_id, user_id, ok, role in await connection.execute(statement):
-            rows.append(MemberRow(int(unit_id), int(user_id), str(role), bool(ok)))
+        statement = select(member.c.unit_id, member.c.user_id, member.c.role).where(
+            member.c.since < end, member.c.until.is_(None) | (member.c.until >= start)
+        )
+        if chunk is not None:
+            statement = statement.where(_among(member.c.unit_id, chunk))
+        rows.extend(await _fetch_all(connection, statement))
     return rows
 
 
@@ -741,7 +753,7 @@ async def member_windows(
             member.c.since < high, member.c.until.is_(None) | (member.c.until >= low)
         )
         if chunk is not None:
-            statement = statement.where(member.c.unit_id.in_(chunk))
+            statement = statement.where(_among(member.c.unit_id, chunk))
         rows.extend(await _fetch_all(connection, statement))
     return rows
 
@@ -768,6 +780,7 @@ async def prepare_reads(session: Reader) -> None:
 async def people(session: Reader, user_ids: Iterable[int]) -> dict[int, Person]:
     connection = await _connection(session)
     user = User.__table__  # type: ignore[attr-defined]
+    consented = case((user.c.consent_at.is_not(None) & user.c.erased_at.is_(None), 1), else_=0)
     ids = sorted(set(user_ids))
     found: dict[int, Person] = {}
     for start in range(0, len(ids), IN_CHUNK):
@@ -777,20 +790,10 @@ async def people(session: Reader, user_ids: Iterable[int]) -> dict[int, Person]:
             user.c.last_name,
             user.c.username,
             user.c.public_name,
-            user.c.consent_at,
-            user.c.erased_at,
-        ).where(user.c.id.in_(ids[start : start + IN_CHUNK]))
-        for (
-            user_id,
-            first,
-            last,
-            username,
-            public,
-            consent_at,
-            erased_at,
-        ) in await connection.execute(statement):
-            ok = consent_at is not None and erased_at is None
-            found[int(user_id)] = Person(int(user_id), first, last, username, bool(public), ok)
+            consented,
+        ).where(_among(user.c.id, ids[start : start + IN_CHUNK]))
+        for user_id, first, last, username, public, ok in await _fetch_all(connection, statement):
+            found[user_id] = Person(user_id, first, last, username, bool(public), ok == 1)
     return found
 
 

@@ -1,0 +1,166 @@
+"""The numpy counting of distinct people and days, against a plain reading of the rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain.periods import pack_days
+from bot.reports.counting import CountInput, active_days, count
+
+FIRST = 739_000  # a date ordinal (2024)
+SPAN = 12  # days: few enough that edges and repeats are common
+CORE = ("a", "b")
+TARGETS = (1, 2, 3)
+# Units 10..13 and the targets they count in: a unit may count in several, or in none.
+UNIT_TARGETS = {10: (1,), 11: (1, 2), 12: (2, 3), 13: ()}
+SET_UNITS = {100: (10,), 101: (11,), 102: (10, 12), 103: (13,), 104: (12,)}
+SET_TARGETS = {
+    set_id: tuple(sorted({t for u in units for t in UNIT_TARGETS[u]}))
+    for set_id, units in SET_UNITS.items()
+}
+
+people = st.integers(min_value=1, max_value=4)
+days = st.sets(st.integers(min_value=FIRST, max_value=FIRST + SPAN), max_size=6)
+activity_rows = st.lists(
+    st.tuples(st.sampled_from(sorted(SET_UNITS)), people, days, days, days), max_size=12
+)
+windows = st.lists(
+    st.tuples(st.integers(FIRST, FIRST + SPAN), st.integers(0, SPAN // 2)).map(
+        lambda w: (w[0], w[0] + w[1])
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _packed(rows: list[tuple[int, int, set[int], set[int], set[int]]]) -> list[tuple[Any, ...]]:
+    """One row per (set, person), as `StatsUserActivity` stores them."""
+    merged: dict[tuple[int, int], list[set[int]]] = {}
+    for set_id, person, active, reminded, passed in rows:
+        marks = merged.setdefault((set_id, person), [set(), set(), set()])
+        for into, more in zip(marks, (active | reminded | passed, reminded, passed), strict=True):
+            into |= more
+    packed = []
+    for (set_id, person), marks in merged.items():
+        first = min(marks[0], default=FIRST)
+        packed.append((set_id, person, first, *(pack_days(m, first) for m in marks)))
+    return packed
+
+
+def _days_of(rows: list[tuple[Any, ...]]) -> dict[tuple[int, int], list[set[int]]]:
+    """(set, person) → the sets of days of each kind, unpacked the slow way."""
+    found = {}
+    for set_id, person, first, *packed in rows:
+        found[(set_id, person)] = [
+            {first + int.from_bytes(p[i : i + 2], "little") for i in range(0, len(p), 2)}
+            for p in packed
+        ]
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(activity_rows, st.integers(FIRST, FIRST + SPAN), st.integers(0, SPAN))
+def test_active_days_counts_each_day_once_per_target(rows: list[Any], low: int, span: int) -> None:
+    packed = _packed(rows)
+    expected: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for (set_id, person), (active, _, _) in _days_of(packed).items():
+        for target in SET_TARGETS[set_id]:
+            expected[(target, person)] |= {d for d in active if low <= d <= low + span}
+    wanted = {key: len(found) for key, found in expected.items() if found}
+    assert active_days(packed, SET_TARGETS, low, low + span) == wanted
+
+
+members_rows = st.lists(
+    st.tuples(st.sampled_from(sorted(UNIT_TARGETS)), people), min_size=3, max_size=10
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    members_rows,
+    st.lists(st.integers(0, 15), min_size=10, max_size=10),
+    st.sets(people),
+    activity_rows,
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(SET_UNITS)),
+            people,
+            st.sampled_from(CORE),
+            st.integers(FIRST, FIRST + SPAN),
+        ),
+        min_size=4,
+        max_size=16,
+    ),
+    windows,
+)
+def test_count_matches_the_rules(
+    memberships: list[tuple[int, int]],
+    masks: list[int],
+    consented: set[int],
+    rows: list[Any],
+    reads: list[tuple[int, int, str, int]],
+    spans: list[tuple[int, int]],
+) -> None:
+    members = [(unit, person, masks[i]) for i, (unit, person) in enumerate(memberships)]
+    packed = _packed(rows)
+    data = CountInput(
+        targets=TARGETS,
+        unit_targets=UNIT_TARGETS,
+        set_targets=SET_TARGETS,
+        members=members,
+        consented=sorted(consented),
+        activity=packed,
+        reads=reads,
+        core=CORE,
+    )
+    result = count(data, spans)
+    unpacked = _days_of(packed)
+    for target in TARGETS:
+        for index, window in enumerate(spans):
+            listed = {
+                person
+                for unit, person, mask in members
+                if target in UNIT_TARGETS[unit] and mask >> index & 1
+            }
+            got = result[target][index]
+            assert got.scorecard.members == len(listed)
+            assert got.scorecard.enrolled == len(listed & consented)
+            did = [
+                {p for p in listed if _did(unpacked, kind, target, p, window)} for kind in (0, 1, 2)
+            ]
+            assert got.active == len(did[0])
+            assert got.scorecard.acknowledged == len(did[1])
+            assert got.scorecard.passed_core == len(did[2])
+            readers = {p for p in listed if _read_all(reads, target, p, window[1])}
+            assert got.scorecard.read_core == len(readers)
+
+
+def _did(
+    unpacked: dict[tuple[int, int], list[set[int]]],
+    kind: int,
+    target: int,
+    person: int,
+    window: tuple[int, int],
+) -> bool:
+    """Whether the person has a day of this kind inside the window, in a set of the target."""
+    low, high = window
+    return any(
+        target in SET_TARGETS[set_id] and any(low <= d <= high for d in marks[kind])
+        for (set_id, who), marks in unpacked.items()
+        if who == person
+    )
+
+
+def _read_all(reads: list[tuple[int, int, str, int]], target: int, person: int, by: int) -> bool:
+    """Whether the person had read every core explainer, in sets of the target, by a day."""
+    return all(
+        any(
+            target in SET_TARGETS[s] and who == person and e == item and day <= by
+            for s, who, e, day in reads
+        )
+        for item in CORE
+    )
