@@ -167,3 +167,29 @@ async def test_honour_roll_uses_initials(offline: OfflineBot, world: World) -> N
     assert "Honour roll" in text and "1. L. — 1 passed" in text
     assert "Lan" not in text
     assert offline.emulator.violations == []
+
+
+async def test_a_person_of_two_separate_units_chooses_one(
+    offline: OfflineBot, world: World
+) -> None:
+    people = await _organisation(offline, world)
+    officer = people["officer"]
+    await officer.send("/start GV-B")  # now also a trainer of CTY-B, outside TRUONG-A
+    choice = (await officer.send("/thongke"))[-1]
+    labels = [text for row in choice.buttons() for text, _ in row]
+    assert "Which unit?" in (choice.text or "")
+    assert any(label.startswith("TRUONG-A ·") for label in labels)
+    assert any(label.startswith("CTY-B ·") for label in labels)
+    shown = await officer.press("CTY-B ·", choice)
+    assert _row(shown[-1], "CTY-B")[:2] == ["CTY-B", "2"]
+    assert offline.emulator.violations == []
+
+
+async def test_honour_roll_asks_a_person_without_a_unit_to_join_one(
+    offline: OfflineBot, world: World
+) -> None:
+    stranger = chat(offline, 3999, "Khách")
+    await consent(stranger)
+    reply = (await stranger.send("/vinhdanh"))[-1]
+    assert "Join a unit first" in (reply.text or "")
+    assert offline.emulator.violations == []

@@ -15,9 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.periods import PeriodError, assessment_year, from_code
 from bot.services import stats
 from bot.services.access import Access
-from bot.services.grants import ScopeError, default_unit, scope_roots
+from bot.services.grants import ScopeError
 from bot.services.stats import StatsConfig
-from bot.services.units import load_tree
 from bot.settings import Settings
 from bot.storage.models import Role, User
 from bot.telegram import stats_views as views
@@ -25,7 +24,7 @@ from bot.telegram import texts
 from bot.telegram.callbacks import HonourCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
-from bot.telegram.routers.stats import read_arguments
+from bot.telegram.routers.stats import unit_and_period
 from bot.telegram.screens import replace_screen
 
 HONOUR = CommandSpec(
@@ -48,20 +47,19 @@ async def honour_command(
     access = access or Access(user_id=user.id)
     config = StatsConfig.from_settings(settings)
     today = config.today()
-    tree = await load_tree(session)
-    parsed = await read_arguments(message, command.args, tree, today, assessment_year(today))
-    if parsed is None:
+    chosen = await unit_and_period(
+        message,
+        command.args,
+        session,
+        access,
+        today=today,
+        default=assessment_year(today),
+        role=Role.LEARNER,
+        honour=True,
+    )
+    if chosen is None:
         return
-    node, period = parsed
-    unit_id = node.id if node is not None else default_unit(tree, access, Role.LEARNER)
-    if unit_id is None:
-        roots = [tree.nodes[u] for u in scope_roots(tree, access, Role.LEARNER)]
-        if not roots:
-            await message.answer(views.no_unit_for_honour())
-            return
-        text, keyboard = views.choose_unit(roots, period, honour=True)
-        await message.answer(text, reply_markup=keyboard)
-        return
+    unit_id, period = chosen
     try:
         roll = await stats.honour_roll(
             session, access=access, unit_id=unit_id, period=period, config=config

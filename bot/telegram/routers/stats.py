@@ -64,16 +64,37 @@ def parse_arguments(
     return node, parse_period(rest, today) if rest.strip() else default
 
 
-async def read_arguments(
-    message: Message, args: str | None, tree: UnitTree, today: date, default: Period
-) -> tuple[UnitNode | None, Period] | None:
-    """`parse_arguments`, answering the person when the unit or the period is wrong."""
+async def unit_and_period(
+    message: Message,
+    args: str | None,
+    session: AsyncSession,
+    access: Access,
+    *,
+    today: date,
+    default: Period,
+    role: Role,
+    honour: bool = False,
+) -> tuple[int, Period] | None:
+    """The unit and period a command names, or the caller's own unit; None once the person
+    has been answered instead (a wrong code or period, or a choice of units to tap)."""
+    tree = await load_tree(session)
     try:
-        return parse_arguments(args, tree, today, default)
+        node, period = parse_arguments(args, tree, today, default)
     except UnknownCode as exc:
         await message.answer(views.unknown_unit(str(exc)))
+        return None
     except PeriodError as exc:
         await message.answer(views.bad_period(str(exc)))
+        return None
+    unit_id = node.id if node is not None else default_unit(tree, access, role)
+    if unit_id is not None:
+        return unit_id, period
+    roots = [tree.nodes[u] for u in scope_roots(tree, access, role)]
+    if not roots:
+        await message.answer(views.no_unit_for_honour() if honour else views.learner_not_allowed())
+        return None
+    text, choices = views.choose_unit(roots, period, honour=honour)
+    await message.answer(text, reply_markup=choices)
     return None
 
 
@@ -96,17 +117,18 @@ async def stats_command(
         return
     config = StatsConfig.from_settings(settings)
     today = config.today()
-    tree = await load_tree(session)
-    parsed = await read_arguments(message, command.args, tree, today, this_month(today))
-    if parsed is None:
+    chosen = await unit_and_period(
+        message,
+        command.args,
+        session,
+        access,
+        today=today,
+        default=this_month(today),
+        role=Role.TRAINER,
+    )
+    if chosen is None:
         return
-    node, period = parsed
-    unit_id = node.id if node is not None else default_unit(tree, access, Role.TRAINER)
-    if unit_id is None:
-        roots = [tree.nodes[u] for u in scope_roots(tree, access, Role.TRAINER)]
-        text, choices = views.choose_unit(roots, period)
-        await message.answer(text, reply_markup=choices)
-        return
+    unit_id, period = chosen
     text, keyboard = await _screen(session, access, unit_id, period, 0, config)
     await message.answer(text, reply_markup=keyboard)
 
