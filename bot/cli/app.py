@@ -6,14 +6,14 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from bot import __version__
+from bot.cli.common import FAILED, fail, load_settings
 from bot.logging_setup import setup_logging
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError
 
 app = typer.Typer(
     name="canhgiac",
@@ -25,20 +25,6 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        fail(f"{field} is invalid: {first['msg']}")
-
-
 def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine; known start-up problems become one line and a non-zero exit."""
     from bot.domain.content import ContentError
@@ -47,9 +33,9 @@ def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
     try:
         return asyncio.run(coroutine)
     except (ConfigError, StartupError) as exc:
-        fail(str(exc))
+        fail(str(exc), FAILED)
     except ContentError as exc:
-        fail(f"{str(exc).splitlines()[-1]} (run `canhgiac content check` for all problems)")
+        fail(f"{str(exc).splitlines()[-1]} (run `canhgiac content check` for all problems)", FAILED)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 
@@ -74,12 +60,12 @@ def run() -> None:
     """Run the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
     from bot.runtime import serve
 
-    settings = load_settings()
+    settings = load_settings(FAILED)
     setup_logging(settings.log_level)
     try:
         settings.token()
     except ConfigError as exc:
-        fail(str(exc))
+        fail(str(exc), FAILED)
     run_async(serve(settings))
 
 
@@ -92,12 +78,12 @@ def sandbox(
     """Chat with the bot offline: no token, a local Bot API emulator, a throw-away database."""
     from bot.sandbox import run_sandbox
 
-    settings = load_settings()
+    settings = load_settings(FAILED)
     setup_logging("WARNING")
     lines = None
     if script is not None:
         if not script.is_file():
-            fail(f"script not found: {script}", 2)
+            fail(f"script not found: {script}")
         lines = script.read_text(encoding="utf-8").splitlines()
     run_async(run_sandbox(settings, script=lines))
 
@@ -108,7 +94,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     from bot.runtime import open_storage
     from bot.storage import migrate
 
-    settings = load_settings()
+    settings = load_settings(FAILED)
 
     async def _upgrade() -> None:
         storage = await open_storage(settings, upgrade=False)

@@ -14,16 +14,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from contextlib import ExitStack
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli.common import FAILED, UNUSABLE, fail, load_settings
 from bot.delivery.render import Payload
 from bot.services import broadcasts
 from bot.services.access import Access
@@ -44,29 +44,15 @@ class InputError(Exception):
     """Something the person typed is unusable; the message is one line."""
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        _fail(f"{name} is invalid: {first['msg']}")
-
-
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
     from bot.runtime import StartupError
 
     try:
         asyncio.run(coroutine)
     except InputError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), UNUSABLE)
     except (ConfigError, StartupError) as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), FAILED)
     except KeyboardInterrupt:
         typer.echo("Interrupted: what was not sent stays queued; a running bot sends it.")
         raise typer.Exit(130) from None
@@ -89,14 +75,14 @@ def send(
 ) -> None:
     """Send a message to everyone in the units (and their sub-units), with a progress bar."""
     if (text is None) == (content is None):
-        _fail("give either --text or --content")
+        fail("give either --text or --content")
     if text is not None and not text.strip():
-        _fail("--text is empty")
-    settings = _settings()
+        fail("--text is empty")
+    settings = load_settings()
     try:
         token = settings.token()
     except ConfigError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), FAILED)
     _run(_send(settings, token, unit, text, content, ack=ack, silent=silent))
 
 
@@ -256,7 +242,7 @@ def _print_progress(found: broadcasts.Progress, missed: list[broadcasts.Undelive
 @app.command("status")
 def status(broadcast_id: Annotated[int, typer.Argument(help="The broadcast number.")]) -> None:
     """How a broadcast went: messages per status and the reasons of failures."""
-    _run(_status(_settings(), broadcast_id))
+    _run(_status(load_settings(), broadcast_id))
 
 
 async def _status(settings: Settings, broadcast_id: int) -> None:

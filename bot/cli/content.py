@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli.common import fail, load_settings
 from bot.domain.content import Library
 from bot.domain.content_check import scan_content
 from bot.domain.content_model import LANGUAGES, Problem
-from bot.settings import Settings
 
 app = typer.Typer(
     help="Explainers: check the content folder, try the search, preview an explainer.",
@@ -33,21 +32,11 @@ DirOption = Annotated[
 LangOption = Annotated[str, typer.Option("--lang", help=f"Language: {', '.join(LANGUAGES)}.")]
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def _content_dir(directory: Path | None) -> Path:
     if directory is None:
-        try:
-            directory = Settings().content_dir
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-            _fail(f"{name} is invalid: {first['msg']}")
+        directory = load_settings().content_dir
     if not directory.is_dir():
-        _fail(f"no content folder at {directory}")
+        fail(f"no content folder at {directory}")
     return directory
 
 
@@ -65,7 +54,7 @@ def _line(problem: Problem) -> str:
 
 def _check_lang(lang: str) -> None:
     if lang not in LANGUAGES:
-        _fail(f"unknown language '{lang}' (known: {', '.join(LANGUAGES)})")
+        fail(f"unknown language '{lang}' (known: {', '.join(LANGUAGES)})")
 
 
 def _library(directory: Path) -> Library:
@@ -110,10 +99,10 @@ def search(
 ) -> None:
     """Rank explainers for QUERY the way the bot does."""
     if not query.strip():
-        _fail("the query is empty")
+        fail("the query is empty")
     _check_lang(lang)
     if not 1 <= limit <= 50:
-        _fail("--limit must be between 1 and 50")
+        fail("--limit must be between 1 and 50")
     hits = _library(_content_dir(directory)).search(query, lang=lang, limit=limit)
     if as_json:
         rows = [
@@ -169,7 +158,7 @@ def show(
     _check_lang(lang)
     explainer = _library(_content_dir(directory)).get(explainer_id, lang)
     if explainer is None:
-        _fail(f"no explainer '{explainer_id}'")
+        fail(f"no explainer '{explainer_id}'")
     typer.echo(f"{explainer.title} [{explainer.lang}] ({_shown(explainer.path)})")
     for section in explainer.sections:
         for number, message in enumerate(section.messages, start=1):

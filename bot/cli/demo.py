@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli.units import fail, settings_or_exit, with_session
+from bot.cli.common import fail, load_settings, with_session
 from bot.domain.quiz import Bank, QuizFormatError, load_banks
 from bot.services import demo_seed
 from bot.services.stats import StatsConfig, refresh
@@ -47,7 +47,7 @@ def seed(
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
 ) -> None:
     """Create units under ROOT, consenting members, and events over the last year."""
-    settings = settings_or_exit()
+    settings = load_settings()
     config = StatsConfig.from_settings(settings)
     plan = demo_seed.SeedPlan(units=units, users=users, events=events, root=root, seed=seed_value)
     banks = _banks(settings.quizzes_dir)

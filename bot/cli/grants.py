@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.units import fail, settings_or_exit, with_session
+from bot.cli.common import fail, load_settings, with_session
 from bot.services import grants
 from bot.storage.models import Role
 
@@ -34,7 +34,7 @@ def grant(
 ) -> None:
     """Give a person a role in a unit (and so in every unit below it)."""
     wanted = _role(role)
-    settings = settings_or_exit()
+    settings = load_settings()
     try:
         result = with_session(
             settings,
@@ -60,7 +60,7 @@ def revoke(
 ) -> None:
     """End a person's role (or all their roles) in a unit."""
     wanted = _role(role) if role else None
-    settings = settings_or_exit()
+    settings = load_settings()
     try:
         ended = with_session(
             settings,

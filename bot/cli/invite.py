@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli.units import OPERATOR, fail, settings_or_exit, with_session
+from bot.cli.common import OPERATOR, fail, load_settings, with_session
 from bot.domain.periods import PeriodError, local_midnight, parse_date
 from bot.services.grants import GRANTABLE
 from bot.services.invites import Invite, create_invite, qr_png
@@ -81,7 +81,7 @@ def create(
     ] = None,
 ) -> None:
     """Create an invite code; print its link and write its QR code."""
-    settings = settings_or_exit()
+    settings = load_settings()
     try:
         wanted = Role(role.strip().lower())
     except ValueError:

@@ -7,35 +7,20 @@ folder or file, bad settings, a table that does not pass the checks).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from bot.cli.common import fail, load_settings
 from bot.domain.quiz import Problem, QuizFormatError
 from bot.domain.quiz_check import scan_banks
 from bot.domain.quiz_import import DEFAULT_PASS_MARK, DEFAULT_SECONDS, import_table
-from bot.settings import Settings
 
 app = typer.Typer(
     help="Quiz banks: check them, import one from a spreadsheet.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        _fail(f"{name} is invalid: {first['msg']}")
 
 
 def _count(number: int, noun: str) -> str:
@@ -59,13 +44,13 @@ def check(
 ) -> None:
     """Check every bank: schema, Telegram poll limits, unique ids, explainer links."""
     if directory is None or content_dir is None:
-        settings = _settings()
+        settings = load_settings()
         directory = directory or settings.quizzes_dir
         content_dir = content_dir or settings.content_dir
     if not directory.is_dir():
-        _fail(f"no quiz folder at {directory}")
+        fail(f"no quiz folder at {directory}")
     if not (content_dir / "vi").is_dir():
-        _fail(f"no Vietnamese explainers at {content_dir / 'vi'}: learn_more cannot be checked")
+        fail(f"no Vietnamese explainers at {content_dir / 'vi'}: learn_more cannot be checked")
     files, problems = scan_banks(directory, content_dir)
     if problems:
         _print_problems(problems)
@@ -103,12 +88,12 @@ def import_(
     ] = False,
 ) -> None:
     """Import a bank from a spreadsheet; see the README for the columns."""
-    settings = _settings()
+    settings = load_settings()
     if not file.is_file():
-        _fail(f"no such file: {file}")
+        fail(f"no such file: {file}")
     target = out or settings.quizzes_dir / f"{bank}.yaml"
     if target.exists() and not replace:
-        _fail(f"{target} already exists; add --replace to overwrite it")
+        fail(f"{target} already exists; add --replace to overwrite it")
     content_dir: Path | None = settings.content_dir
     if not (settings.content_dir / "vi").is_dir():
         typer.echo(f"Note: no explainers at {settings.content_dir / 'vi'}; learn_more unchecked.")
@@ -129,8 +114,8 @@ def import_(
         )
     except QuizFormatError as exc:
         _print_problems(exc.problems)
-        _fail(f"{_count(len(exc.problems), 'problem')} in {file}; nothing was written")
+        fail(f"{_count(len(exc.problems), 'problem')} in {file}; nothing was written")
     except OSError as exc:
-        _fail(f"cannot write {target}: {exc.strerror}")
+        fail(f"cannot write {target}: {exc.strerror}")
     size = _count(len(imported.questions), "question")
     typer.echo(f"Wrote {target}: bank {imported.id!r}, {size}.")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from datetime import date, datetime
 from html import escape, unescape
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
-from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.common import FAILED, fail, load_settings
 from bot.domain.periods import PeriodError, parse_date
 from bot.domain.schedules import (
     Holidays,
@@ -28,7 +28,6 @@ from bot.domain.schedules import (
 )
 from bot.services import reminders as svc
 from bot.services.grants import ScopeError
-from bot.settings import Settings
 from bot.storage.clock import utcnow
 from bot.storage.models_reminders import Audience, MessageKind, Reminder
 from bot.storage.units import unit_by_code
@@ -41,20 +40,6 @@ app = typer.Typer(
 AUDIENCE_HELP = (
     "everyone, unread:<explainer id>, unpassed:<quiz bank id> or unacked:<broadcast number>"
 )
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        _fail(f"{name} is invalid: {first['msg']}")
 
 
 def _problem(error: svc.ReminderError) -> str:
@@ -74,9 +59,9 @@ def _audience(text: str) -> tuple[Audience, str | None]:
     try:
         audience = Audience(kind.strip().lower())
     except ValueError:
-        _fail(f"--audience must be {AUDIENCE_HELP}")
+        fail(f"--audience must be {AUDIENCE_HELP}")
     if audience is not Audience.EVERYONE and not ref.strip():
-        _fail(f"--audience {audience.value} needs a reference: {AUDIENCE_HELP}")
+        fail(f"--audience {audience.value} needs a reference: {AUDIENCE_HELP}")
     return audience, ref.strip() or None
 
 
@@ -88,7 +73,7 @@ def _moment(text: str, zone: str) -> datetime:
         try:
             moment = parse_local_datetime(text)
         except ScheduleError as exc:
-            _fail(f"--at: {exc}")
+            fail(f"--at: {exc}")
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
 
 
@@ -98,7 +83,7 @@ def _date(text: str | None, option: str) -> date | None:
     try:
         return parse_date(text)
     except PeriodError as exc:
-        _fail(f"{option}: {exc}")
+        fail(f"{option}: {exc}")
 
 
 def _schedule(
@@ -116,7 +101,7 @@ def _schedule(
         if value
     ]
     if len(given) != 1:
-        _fail("give exactly one of --at, --cron, --daily, --weekly, --monthly")
+        fail("give exactly one of --at, --cron, --daily, --weekly, --monthly")
     try:
         if cron:
             return {"schedule_kind": Kind.CRON, "cron": cron}
@@ -133,7 +118,7 @@ def _schedule(
             day, at_time = parse_monthly(monthly)
             return {"schedule_kind": Kind.MONTHLY, "month_day": day, "at_time": f"{at_time:%H:%M}"}
     except ScheduleError as exc:
-        _fail(f"{given[0]}: {exc}")
+        fail(f"{given[0]}: {exc}")
     return {"schedule_kind": Kind.ONCE}
 
 
@@ -185,9 +170,9 @@ def add(
     ] = True,
 ) -> None:
     """Schedule a reminder for the learners of a unit."""
-    settings = _settings()
+    settings = load_settings()
     if explainer and quiz:
-        _fail("give at most one of --explainer and --quiz")
+        fail("give at most one of --explainer and --quiz")
     kind_of_message = (
         MessageKind.EXPLAINER if explainer else MessageKind.QUIZ if quiz else MessageKind.TEXT
     )
@@ -202,7 +187,7 @@ def add(
             async with storage.sessionmaker() as session:
                 found = await unit_by_code(session, unit.strip().upper())
                 if found is None or found.id is None:
-                    _fail(f"no unit with code {unit.strip().upper()}")
+                    fail(f"no unit with code {unit.strip().upper()}")
                 if at:
                     fields["once_at"] = _moment(at, found.timezone)
                 draft = svc.Draft(
@@ -230,9 +215,9 @@ def add(
                 )
                 return reminder, upcoming
         except svc.ReminderError as exc:
-            _fail(f"reminder refused: {_problem(exc)}", 1)
+            fail(f"reminder refused: {_problem(exc)}", FAILED)
         except (ScopeError, SQLAlchemyError) as exc:
-            _fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
+            fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
         finally:
             await storage.engine.dispose()
 
@@ -253,7 +238,7 @@ def list_(
     ] = False,
 ) -> None:
     """List the reminders, with their next fire."""
-    settings = _settings()
+    settings = load_settings()
 
     async def _list() -> list[str]:
         from sqlmodel import col, select
@@ -276,7 +261,7 @@ def list_(
                     rows.append(_line(reminder, tree.nodes.get(reminder.unit_id), upcoming))
                 return rows
         except SQLAlchemyError as exc:
-            _fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
+            fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
         finally:
             await storage.engine.dispose()
 
@@ -312,7 +297,7 @@ def _line(reminder: Reminder, node: object, upcoming: datetime | None) -> str:
 @app.command("remove")
 def remove(reminder_id: Annotated[int, typer.Argument(help="The reminder's number.")]) -> None:
     """Delete a reminder and cancel its messages not sent yet."""
-    settings = _settings()
+    settings = load_settings()
 
     async def _remove() -> None:
         from bot.runtime import open_storage
@@ -322,9 +307,9 @@ def remove(reminder_id: Annotated[int, typer.Argument(help="The reminder's numbe
             async with storage.sessionmaker() as session:
                 await svc.delete(session, svc.CLI_ACCESS, reminder_id, now=utcnow())
         except svc.ReminderError:
-            _fail(f"no reminder #{reminder_id}", 1)
+            fail(f"no reminder #{reminder_id}", FAILED)
         except SQLAlchemyError as exc:
-            _fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
+            fail(f"database problem: {str(exc).splitlines()[0]} (run `canhgiac db upgrade`?)")
         finally:
             await storage.engine.dispose()
 

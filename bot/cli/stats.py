@@ -18,7 +18,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli.units import OPERATOR, fail, settings_or_exit, with_session
+from bot.cli.common import OPERATOR, fail, load_settings, with_session
 from bot.domain.periods import Period, PeriodError, assessment_year, parse_date, parse_period
 from bot.reports.model import ExportData
 from bot.services import stats
@@ -101,7 +101,7 @@ def report(
     summary, a sheet per metric over time, a sheet per child unit with its members. CSV: the
     unit table. JSON: everything.
     """
-    settings = settings_or_exit()
+    settings = load_settings()
     config = StatsConfig.from_settings(settings)
     period = _period(start, end, preset, config.today())
 
@@ -152,7 +152,7 @@ def report(
 @app.command("refresh")
 def refresh() -> None:
     """Fold ledger rows written since the last report into the rollups."""
-    settings = settings_or_exit()
+    settings = load_settings()
     config = StatsConfig.from_settings(settings)
 
     async def run(session: AsyncSession) -> int:
@@ -165,7 +165,7 @@ def refresh() -> None:
 @app.command("rebuild")
 def rebuild() -> None:
     """Recompute the rollups from the whole ledger (after ledger rows were deleted)."""
-    settings = settings_or_exit()
+    settings = load_settings()
     config = StatsConfig.from_settings(settings)
 
     async def run(session: AsyncSession) -> int:

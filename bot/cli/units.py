@@ -1,26 +1,21 @@
 """`canhgiac units …`: import the unit tree from CSV, show it.
 
-Also the helpers the other admin commands share (settings, a database session, errors).
 Exit codes: 0 all well, 1 some rows were rejected (the good ones are kept), 2 unusable input.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.tree import Tree
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli.common import fail, load_settings, with_session
 from bot.reports.labels import KINDS
-from bot.services.access import Access
 from bot.services.units import UnitTree, import_units, load_tree
-from bot.settings import ConfigError, Settings
 from bot.storage.stats import current_member_counts
 
 app = typer.Typer(
@@ -28,48 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-# Whoever runs the command line administers the whole installation.
-OPERATOR = Access(user_id=0, is_admin=True)
-T = TypeVar("T")
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        fail(f"{name} is invalid: {first['msg']}")
-
-
-def with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Open the database (migrating it), run `work` in one session, close everything."""
-    from bot.runtime import StartupError, open_storage
-
-    async def run() -> T:
-        storage = await open_storage(settings)
-        try:
-            async with storage.sessionmaker() as session:
-                return await work(session)
-        finally:
-            await storage.engine.dispose()
-
-    try:
-        return _run(run())
-    except (ConfigError, StartupError) as exc:
-        fail(str(exc))
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    try:
-        return asyncio.run(coroutine)
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
 
 
 @app.command("import")
@@ -86,7 +39,7 @@ def import_command(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
-    settings = settings_or_exit()
+    settings = load_settings()
     result = with_session(settings, lambda session: import_units(session, text))
     for problem in result.problems:
         typer.echo(f"{file}:{problem}", err=True)
@@ -105,7 +58,7 @@ def list_command(
     ] = None,
 ) -> None:
     """Show the unit tree with each unit's kind and number of current members."""
-    settings = settings_or_exit()
+    settings = load_settings()
 
     async def load(session: AsyncSession) -> tuple[UnitTree, dict[int, int]]:
         return await load_tree(session), await current_member_counts(session)
