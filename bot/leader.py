@@ -5,12 +5,15 @@ PostgreSQL: `pg_try_advisory_lock` held on a dedicated connection outside the po
 server releases it when that connection or the process dies). SQLite: an exclusive `flock` on
 a file beside the database (the kernel releases it when the process dies). An in-memory
 database lives in one process, which then leads alone. Standby processes simply try again.
+
+`LeadingTask` is the loop both roles share: try the lock, lead, check the lock, step down.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +21,10 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from bot.background import PeriodicTask
+
+log = logging.getLogger(__name__)
 
 LOCK_KEY = int.from_bytes(b"cg-sched", "big") & 0x7FFF_FFFF_FFFF_FFFF
 SENDER_LOCK_KEY = int.from_bytes(b"cg-sendr", "big") & 0x7FFF_FFFF_FFFF_FFFF
@@ -156,3 +163,50 @@ def leader_lock_for(
     if not database or database == ":memory:":
         return SoloLock()
     return FileLeaderLock(Path(f"{database}.{role}.lock"))
+
+
+class LeadingTask(PeriodicTask):
+    """Work that one process among the replicas does: each round, a standby process tries the
+    lock and `lead()`s once it has it; the leader checks it still holds the lock and runs
+    `lead_round()`, or `step_down()`s when it was lost. `stop()` steps down and frees the lock.
+    """
+
+    def __init__(self, lock: LeaderLock, interval: float) -> None:
+        super().__init__()
+        self.lock = lock
+        self.interval = interval
+        self.leading = False
+
+    async def lead(self) -> None:
+        """This process has just won the lock."""
+
+    async def lead_round(self) -> None:
+        """A round while this process leads (after the first)."""
+
+    async def step_down(self) -> None:
+        """Undo `lead()`: the lock was lost, or the process stops."""
+
+    async def tick(self) -> bool:
+        """One round; True while this process leads."""
+        if not self.leading:
+            if await self.lock.acquire():
+                log.info("%s: this process leads", self.task_name)
+                self.leading = True
+                await self.lead()
+        elif not await self.lock.held():
+            log.warning("%s: lock lost; standing by", self.task_name)
+            await self._resign()
+        else:
+            await self.lead_round()
+        return self.leading
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self._resign()
+        await self.lock.dispose()
+
+    async def _resign(self) -> None:
+        if self.leading:
+            self.leading = False
+            await self.step_down()
+        await self.lock.release()

@@ -46,7 +46,7 @@ from bot.domain.schedules import (
     ScheduleError,
     system_clock,
 )
-from bot.leader import LeaderLock, leader_lock_for
+from bot.leader import LeaderLock, LeadingTask, leader_lock_for
 from bot.services import monthly_reports, reminder_campaign
 from bot.services.reminder_fires import fire_due
 from bot.services.reminders import aware, last_fire_at, owed_since, schedule_of
@@ -114,8 +114,10 @@ class Renderers:
         return MonthlyReportRenderer(self.data["i18n"], self.data["settings"])
 
 
-class ReminderScheduler:
-    """Leader election, the APScheduler instance and the sync loop, for one process."""
+class ReminderScheduler(LeadingTask):
+    """The APScheduler instance and its sync with the reminders table, in the leading process."""
+
+    task_name = "reminder-scheduler"
 
     def __init__(
         self,
@@ -128,20 +130,17 @@ class ReminderScheduler:
         sync_interval: float = SYNC_INTERVAL,
         wake_sender: Callable[[], None] = lambda: None,
     ) -> None:
+        super().__init__(lock, sync_interval)
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.renderers = renderers
-        self.lock = lock
         self.clock = clock
-        self.sync_interval = sync_interval
         self.wake_sender = wake_sender
         self.holidays = checked_settings(settings)
         self.grace = timedelta(seconds=settings.reminder_misfire_grace_seconds)
         self.scheduler = self._new_scheduler()
-        self.leader = False
         self._known: dict[str, datetime] = {}
         self._system_jobs = False
-        self._task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
 
     def _new_scheduler(self) -> AsyncIOScheduler:
@@ -156,55 +155,23 @@ class ReminderScheduler:
         scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         return scheduler
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="reminder-scheduler")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._step_down()
-        await self.lock.dispose()
-
     async def synced(self, within: float = 10.0) -> None:
         """Wait until this process leads and has synced at least once (for tests)."""
         await asyncio.wait_for(self._synced.wait(), within)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                if not self.leader:
-                    if await self.lock.acquire():
-                        await self._lead()
-                elif not await self.lock.held():
-                    log.warning("Scheduler: leadership lost; standing by")
-                    await self._step_down()
-                else:
-                    await self.sync()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("Scheduler: sync failed")
-            await asyncio.sleep(self.sync_interval)
-
-    async def _lead(self) -> None:
-        log.info("Scheduler: this process leads")
-        self.leader = True
+    async def lead(self) -> None:
         self.scheduler.start()
         await self.sync()
 
-    async def _step_down(self) -> None:
-        if self.leader:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = self._new_scheduler()
-            self._known.clear()
-            self._system_jobs = False
-            self._synced.clear()
-            self.leader = False
-        await self.lock.release()
+    async def lead_round(self) -> None:
+        await self.sync()
+
+    async def step_down(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        self.scheduler = self._new_scheduler()
+        self._known.clear()
+        self._system_jobs = False
+        self._synced.clear()
 
     def _on_event(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:

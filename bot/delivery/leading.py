@@ -8,40 +8,23 @@ by and take over when it is gone.
 
 from __future__ import annotations
 
-import logging
-
-from bot.background import PeriodicTask
 from bot.delivery.sender import Sender
-from bot.leader import LeaderLock
-
-log = logging.getLogger(__name__)
+from bot.leader import LeaderLock, LeadingTask
 
 STANDBY_INTERVAL = 5.0
 
 
-class SenderLeadership(PeriodicTask):
+class SenderLeadership(LeadingTask):
     """Starts the sender while this process holds the lock, stops it when the lock is lost."""
 
     task_name = "sender-leadership"
 
     def __init__(self, sender: Sender, lock: LeaderLock, interval: float = STANDBY_INTERVAL):
-        super().__init__()
+        super().__init__(lock, interval)
         self.sender = sender
-        self.lock = lock
-        self.interval = interval
 
-    async def tick(self) -> bool:
-        """One check; True while this process sends."""
-        if not self.sender.running:
-            if await self.lock.acquire():
-                log.info("Sender %s: this process sends the outbox", self.sender.name)
-                self.sender.start()
-        elif not await self.lock.held():
-            log.warning("Sender %s: lock lost; standing by", self.sender.name)
-            await self.sender.stop()
-        return self.sender.running
+    async def lead(self) -> None:
+        self.sender.start()
 
-    async def stop(self) -> None:
-        await super().stop()
+    async def step_down(self) -> None:
         await self.sender.stop()
-        await self.lock.dispose()

@@ -232,7 +232,7 @@ async def test_two_processes_one_sends_and_the_standby_takes_over(
     second.start()
     try:
         await asyncio.sleep(3 * TICK)
-        assert first.leader and not second.leader
+        assert first.leading and not second.leading
         await add_once(sessionmaker, unit_id, 0.5)
 
         async def fired_once() -> bool:
@@ -241,7 +241,7 @@ async def test_two_processes_one_sends_and_the_standby_takes_over(
         await wait_until(fired_once)
         await first.stop()  # the leader goes away
         await second.synced()
-        assert second.leader
+        assert second.leading
         await add_once(second_sessionmaker, unit_id, 0.5)
 
         async def fired_twice() -> bool:
