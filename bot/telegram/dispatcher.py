@@ -19,7 +19,12 @@ from bot.services.bank_store import BankStore
 from bot.services.content_store import ContentStore
 from bot.settings import OFFICIAL_API_BASE, Settings
 from bot.telegram.i18n import CatalogI18n, create_i18n
-from bot.telegram.middlewares import DatabaseMiddleware, UserLocaleMiddleware, UserMiddleware
+from bot.telegram.middlewares import (
+    AccessMiddleware,
+    DatabaseMiddleware,
+    UserLocaleMiddleware,
+    UserMiddleware,
+)
 from bot.telegram.response_types import keep_response_types
 from bot.telegram.routers import get_routers
 
@@ -69,6 +74,10 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(UserMiddleware(settings))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
+    roles = AccessMiddleware(settings)
+    for name, observer in dispatcher.observers.items():
+        if name not in ("update", "error"):
+            observer.middleware(roles)
     dispatcher.include_routers(*get_routers())
     attach_scheduler(dispatcher)
     return dispatcher

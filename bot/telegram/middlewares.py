@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import I18nMiddleware
@@ -45,7 +46,7 @@ def profile_of(tg_user: TelegramUser) -> Profile:
 
 
 class UserMiddleware(BaseMiddleware):
-    """Finds or creates the user behind the update and loads their roles."""
+    """Finds or creates the user behind the update."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -60,7 +61,27 @@ class UserMiddleware(BaseMiddleware):
         data["user"] = await touch_user(
             session, profile, default_language=self.settings.default_language
         )
-        data["access"] = await access_of(session, tg_user.id, admin_ids=self.settings.admin_ids)
+        return await handler(event, data)
+
+
+class AccessMiddleware(BaseMiddleware):
+    """Loads the user's roles, for the handlers that take `access` (or every keyword).
+
+    An inner middleware: it runs once a handler's filters have passed, so a quiz tap, whose
+    handler needs no roles, does not pay for the membership query. No filter reads roles.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chosen: HandlerObject | None = data.get("handler")
+        user: TelegramUser | None = data.get("event_from_user")
+        wanted = chosen is None or chosen.varkw or "access" in chosen.params
+        if wanted and user is not None and not user.is_bot and "access" not in data:
+            data["access"] = await access_of(
+                data["session"], user.id, admin_ids=self.settings.admin_ids
+            )
         return await handler(event, data)
 
 
