@@ -29,6 +29,12 @@ class EventKind:
     BROADCAST_ACK = "broadcast_ack"
 
 
+_APPEND = {
+    name: insert(ParticipationEvent).on_conflict_do_nothing(index_elements=["key"])
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -60,11 +66,12 @@ async def record(
     if not rows:
         return 0
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(ParticipationEvent).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    )
-    result = await session.exec(statement)
+    statement = _APPEND[dialect]
+    connection = await session.connection()
+    if len(rows) == 1:  # the usual case: the statement is built once, the row only bound
+        result = await connection.execute(statement, rows[0])
+    else:
+        result = await connection.execute(statement.values(rows))
     return int(result.rowcount or 0)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, Executable, RowMapping, Table, func
+from sqlalchemy import CursorResult, Executable, RowMapping, Table, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -51,9 +51,8 @@ async def writing(session: AsyncSession) -> AsyncIterator[None]:
         yield
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return pg_insert if dialect == "postgresql" else sqlite_insert
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 # The hot path (every tap) goes through Core statements on the tables: the ORM's identity
@@ -62,15 +61,40 @@ ATTEMPTS: Table = QuizAttempt.__table__  # type: ignore[attr-defined]
 REVIEWS: Table = QuizReview.__table__  # type: ignore[attr-defined]
 
 
-async def _run(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
+# Statements of every tap are built once; each call only binds its values.
+_BY_ID = sa_select(ATTEMPTS).where(ATTEMPTS.c.id == bindparam("attempt_id"))
+_ADVANCE = ATTEMPTS.update().where(
+    ATTEMPTS.c.id == bindparam("attempt_id"),
+    ATTEMPTS.c.position == bindparam("at_position"),
+    ATTEMPTS.c.status == ACTIVE,
+)
+_SET_MESSAGE = ATTEMPTS.update().where(ATTEMPTS.c.id == bindparam("attempt_id"))
+_REVIEW_OF = sa_select(REVIEWS.c.misses, REVIEWS.c.streak, REVIEWS.c.due_at).where(
+    REVIEWS.c.user_id == bindparam("person"), REVIEWS.c.question_id == bindparam("question")
+)
+
+
+def _review_upsert(insert: Any) -> Any:
+    statement = insert(REVIEWS)
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "question_id"],
+        set_={key: statement.excluded[key] for key in ("bank_id", "misses", "streak", "due_at")},
+    )
+
+
+_SAVE_REVIEW = {"postgresql": _review_upsert(pg_insert), "sqlite": _review_upsert(sqlite_insert)}
+
+
+async def _run(
+    session: AsyncSession, statement: Executable, values: dict[str, Any] | None = None
+) -> CursorResult[Any]:
     """Execute a Core statement in the session's transaction."""
     connection = await session.connection()
-    return await connection.execute(statement)
+    return await connection.execute(statement, values)
 
 
 async def attempt_by_id(session: AsyncSession, attempt_id: int) -> RowMapping | None:
-    statement = sa_select(ATTEMPTS).where(ATTEMPTS.c.id == attempt_id)
-    return (await _run(session, statement)).mappings().first()
+    return (await _run(session, _BY_ID, {"attempt_id": attempt_id})).mappings().first()
 
 
 async def active_attempts(session: AsyncSession, user_id: int) -> list[RowMapping]:
@@ -111,21 +135,12 @@ async def advance(
     session: AsyncSession, attempt_id: int, position: int, values: dict[str, Any]
 ) -> bool:
     """Apply `values` only if the attempt is still active at `position`; True if it was."""
-    statement = (
-        ATTEMPTS.update()
-        .where(
-            ATTEMPTS.c.id == attempt_id,
-            ATTEMPTS.c.position == position,
-            ATTEMPTS.c.status == ACTIVE,
-        )
-        .values(**values)
-    )
-    return int((await _run(session, statement)).rowcount or 0) == 1
+    bound = {**values, "attempt_id": attempt_id, "at_position": position}
+    return int((await _run(session, _ADVANCE, bound)).rowcount or 0) == 1
 
 
 async def set_message_id(session: AsyncSession, attempt_id: int, message_id: int) -> None:
-    statement = ATTEMPTS.update().where(ATTEMPTS.c.id == attempt_id).values(message_id=message_id)
-    await _run(session, statement)
+    await _run(session, _SET_MESSAGE, {"attempt_id": attempt_id, "message_id": message_id})
 
 
 async def waiting_since(session: AsyncSession, sent_before: datetime) -> list[RowMapping]:
@@ -178,10 +193,8 @@ async def reviews_of(
 
 
 async def review_of(session: AsyncSession, user_id: int, question_id: str) -> ReviewState | None:
-    statement = sa_select(REVIEWS.c.misses, REVIEWS.c.streak, REVIEWS.c.due_at).where(
-        REVIEWS.c.user_id == user_id, REVIEWS.c.question_id == question_id
-    )
-    row = (await _run(session, statement)).first()
+    found = await _run(session, _REVIEW_OF, {"person": user_id, "question": question_id})
+    row = found.first()
     return ReviewState(question_id, row.misses, row.streak, row.due_at) if row else None
 
 
@@ -196,12 +209,7 @@ async def save_review(
         "streak": state.streak,
         "due_at": state.due_at,
     }
-    statement = _insert(session)(REVIEWS).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "question_id"],
-        set_={key: statement.excluded[key] for key in ("bank_id", "misses", "streak", "due_at")},
-    )
-    await _run(session, statement)
+    await _run(session, _SAVE_REVIEW[_dialect(session)], values)
 
 
 async def group_poll(session: AsyncSession, poll_id: str) -> GroupQuizPoll | None:
