@@ -3,7 +3,7 @@ fits, its current card and deadline, closing it, and which units its answers are
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from bot.services.quiz_outcomes import QuestionCard
 from bot.services.users import needs_consent
 from bot.storage import quizzes as store
 from bot.storage.models import User
-from bot.storage.units import active_memberships
+from bot.storage.units import active_unit_ids
 
 # A tap that left the phone just before the deadline still counts.
 ANSWER_GRACE = timedelta(seconds=1)
@@ -84,20 +84,13 @@ def ref_with(head: str, tail: str) -> str:
 
 
 async def counted_units(
-    session: AsyncSession,
-    user_id: int,
-    *,
-    user: User | None = None,
-    known: Sequence[int] | None = None,
+    session: AsyncSession, user_id: int, *, user: User | None = None
 ) -> list[int]:
-    """Units a user's participation is logged for: none without consent. `known` are the
-    user's active units when the caller has them already (saves a query)."""
+    """Units a user's participation is logged for: none without consent."""
     user = user or await session.get(User, user_id)
     if user is None or needs_consent(user):
         return []
-    if known is not None:
-        return list(known)
-    return [unit.id for _, unit in await active_memberships(session, user_id) if unit.id]
+    return await active_unit_ids(session, user_id)
 
 
 def usable_bank(snap: Snapshot, banks: Mapping[str, Bank]) -> Bank | None:

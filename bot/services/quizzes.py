@@ -221,13 +221,11 @@ async def answer(
     attempt_id: int,
     position: int,
     chosen: Sequence[int],
-    units: Sequence[int] | None = None,
     now: datetime | None = None,
 ) -> Step:
     """Record the displayed options chosen for the question at `position`.
 
-    Only the first answer to a question counts; one given after the deadline is a timeout.
-    `units` are the user's active units if the caller knows them already."""
+    Only the first answer to a question counts; one given after the deadline is a timeout."""
     attempt = await store.attempt_by_id(session, attempt_id)
     if attempt is None:
         return Step(StepStatus.ENDED, attempt_id)
@@ -244,7 +242,7 @@ async def answer(
     deadline = deadline_of(snap, bank)
     late = deadline is not None and moment > deadline
     chosen_now = None if late else tuple(chosen)
-    return await _advance(session, snap, bank, chosen_now, moment, units=units)
+    return await _advance(session, snap, bank, chosen_now, moment)
 
 
 async def expire_due(
@@ -280,8 +278,6 @@ async def _advance(
     bank: Bank,
     chosen: tuple[int, ...] | None,
     moment: datetime,
-    *,
-    units: Sequence[int] | None = None,
 ) -> Step:
     """Record the answer (None: a timeout) at the attempt's position, if nobody did first."""
     position = snap.position
@@ -317,7 +313,7 @@ async def _advance(
         review = review_from(known, question.id)
     updated = update_review(review, right, moment, question_id=question.id)
     person = await session.get(User, snap.user_id)
-    logged_for = await counted_units(session, snap.user_id, user=person, known=units)
+    logged_for = await counted_units(session, snap.user_id, user=person)
     async with store.writing(session):
         if not await store.advance(session, snap.id, position, values):
             await session.commit()

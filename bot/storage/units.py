@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.models import InviteCode, Membership, Unit
+
+MEMBERSHIPS = Membership.__table__  # type: ignore[attr-defined]
 
 
 async def unit_by_code(session: AsyncSession, code: str) -> Unit | None:
@@ -40,6 +43,21 @@ async def active_memberships(session: AsyncSession, user_id: int) -> list[tuple[
         .order_by(col(Membership.since))
     )
     return [(m, u) for m, u in (await session.exec(statement)).all()]
+
+
+_ACTIVE_UNITS = (
+    sa_select(MEMBERSHIPS.c.unit_id)
+    .where(MEMBERSHIPS.c.user_id == bindparam("person"), MEMBERSHIPS.c.until.is_(None))
+    .order_by(MEMBERSHIPS.c.since)
+)
+
+
+async def active_unit_ids(session: AsyncSession, user_id: int) -> list[int]:
+    """The units a person belongs to now, each once, the earliest joined first (every quiz
+    answer asks, so a Core statement built once)."""
+    connection = await session.connection()
+    rows = await connection.execute(_ACTIVE_UNITS, {"person": user_id})
+    return list(dict.fromkeys(unit_id for (unit_id,) in rows))
 
 
 async def active_membership(

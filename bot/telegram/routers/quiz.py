@@ -16,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.quiz import Bank
 from bot.services import quiz_groups, quiz_results, quizzes
-from bot.services.access import Access
 from bot.services.bank_store import BankStore
 from bot.services.quiz_groups import RoundStatus
 from bot.services.quiz_outcomes import StartStatus, StepStatus
@@ -215,7 +214,6 @@ async def answer_button(
     banks: BankStore,
     session: AsyncSession,
     bot: Bot,
-    access: Access | None = None,
 ) -> None:
     data = callback_data
     if data.act == "t":
@@ -235,7 +233,6 @@ async def answer_button(
         attempt_id=data.at,
         position=data.pos,
         chosen=chosen,
-        units=access.unit_ids if access is not None else None,
     )
     await query.answer(views.step_toast(step.status, step.feedback))
     if step.status in (StepStatus.ANSWERED, StepStatus.TIMED_OUT):
