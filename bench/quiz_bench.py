@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ if str(ROOT) not in sys.path:
 
 from sqlmodel import func, select  # noqa: E402
 
+from bench.scratch_db import scratch_postgres  # noqa: E402
 from bot.domain.quiz import Bank, Question  # noqa: E402
 from bot.domain.quiz_import import write_bank  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
@@ -344,10 +346,14 @@ async def main(users: int, questions: int, database_url: str | None) -> list[Run
     try:
         with tempfile.TemporaryDirectory() as name:
             folder = Path(name)
-            url = database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
             bare = await bare_run(emulator, watcher, people, questions, folder, edit=False)
             floor = await bare_run(emulator, watcher, people, questions, folder, edit=True)
-            full = await full_run(emulator, watcher, people, questions, url, folder)
+            async with AsyncExitStack() as stack:
+                if database_url is None:
+                    url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+                else:  # a database of its own beside the one named, dropped afterwards
+                    url = await stack.enter_async_context(scratch_postgres(database_url))
+                full = await full_run(emulator, watcher, people, questions, url, folder)
     finally:
         await watcher.stop()
         await emulator.stop()
@@ -379,7 +385,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--questions", type=int, default=20, help="answers per user")
-    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server to run on (a throw-away database is made there); "
+        "default: a temporary SQLite file",
+    )
     parser.add_argument("--serve-bare", metavar="API_BASE", help=argparse.SUPPRESS)
     parser.add_argument("--edit", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -40,9 +40,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch_db import scratch_postgres  # noqa: E402
 from bot.domain.periods import PeriodKind, preset  # noqa: E402
 from bot.domain.quiz import load_banks  # noqa: E402
 from bot.reports.xlsx import to_xlsx  # noqa: E402
@@ -240,24 +240,6 @@ async def _late_events(session: Any, root: int) -> None:
     del root
 
 
-async def postgres_database(base: str) -> tuple[str, Callable[[], Awaitable[None]]]:
-    admin_url = make_url(normalise_url(base)).set(database="postgres")
-    name = f"cg_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url.render_as_string(hide_password=False))
-    async with admin.connect() as connection:
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    async def drop() -> None:
-        async with admin.connect() as connection:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-    url = make_url(normalise_url(base)).set(database=name).render_as_string(hide_password=False)
-    return url, drop
-
-
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -302,11 +284,8 @@ async def main() -> None:
             if args.keep is None:
                 _remove(path)
     if args.postgres:
-        url, drop = await postgres_database(args.postgres)
-        try:
+        async with scratch_postgres(args.postgres) as url:
             await run_backend("PostgreSQL", url, sizes, args.runs, results)
-        finally:
-            await drop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"\nSizes: {sizes['units']} units, {sizes['users']} people, {sizes['events']} events; "
