@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel import select as select_models
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery.render import Payload
 from bot.storage import ledger
 from bot.storage.clock import utcnow
+from bot.storage.database import dialect_of, insert_for
 from bot.storage.models import User
 from bot.storage.models_delivery import Delivery, DeliveryContent, DeliveryStatus
 
@@ -60,10 +59,6 @@ class Claimed:
     content_id: int
     unit_ids: tuple[int, ...]
     attempts: int
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
@@ -130,8 +125,7 @@ async def enqueue(
         )
     if not rows:
         return 0
-    insert_ = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
-    statement = insert_(Delivery).on_conflict_do_nothing(
+    statement = insert_for(dialect_of(session))(Delivery).on_conflict_do_nothing(
         index_elements=["source_kind", "source_id", "chat_id"]
     )
     await _run(session, statement, list(rows.values()))
@@ -167,7 +161,7 @@ async def claim(
         due = due.where(
             col(Delivery.source_kind) == source[0], col(Delivery.source_id) == source[1]
         )
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         due = due.with_for_update(skip_locked=True)
     statement = (
         update(Delivery)

@@ -7,14 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from math import ceil
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.content_model import Explainer
 from bot.storage import ledger
 from bot.storage.clock import utcnow
+from bot.storage.database import dialect_of, insert_for
 from bot.storage.models import LessonView, User
 from bot.storage.units import active_memberships
 
@@ -37,10 +36,8 @@ async def open_lesson(
 ) -> None:
     """Remember when the user first opened the explainer (the clock for "I have read")."""
     values = {"user_id": user.id, "explainer_id": explainer.id, "opened_at": now or utcnow()}
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(LessonView)
+        insert_for(dialect_of(session))(LessonView)
         .values(values)
         .on_conflict_do_nothing(index_elements=["user_id", "explainer_id"])
     )

@@ -26,8 +26,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,6 +38,7 @@ from bot.services.reminders import last_fire_at, owed_since, schedule_of
 from bot.services.units import load_tree
 from bot.services.users import CONSENT_VERSION, needs_consent
 from bot.storage import ledger
+from bot.storage.database import dialect_of, insert_for
 from bot.storage.models import Membership, ParticipationEvent, Role, Unit, User
 from bot.storage.models_delivery import SourceKind
 from bot.storage.models_reminders import Audience, FireKind, Reminder, ReminderFire
@@ -80,10 +79,8 @@ def scheduled_key(reminder_id: int, fire_at: datetime) -> str:
 
 async def claim(session: AsyncSession, *, now: datetime, **values: Any) -> int | None:
     """Insert a fire row; None when its key is already taken (it fired elsewhere)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(ReminderFire)
+        insert_for(dialect_of(session))(ReminderFire)
         .values(recipients=0, created_at=now, **values)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(col(ReminderFire.id))

@@ -6,11 +6,24 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+DIALECTS = ("postgresql", "sqlite")
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """Which of `DIALECTS` a session talks to."""
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def insert_for(dialect: str) -> Any:
+    """The dialect's own INSERT, the one with ON CONFLICT (upserts, idempotent appends)."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def normalise_url(url: str) -> str:

@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.clock import utcnow
+from bot.storage.database import DIALECTS, dialect_of, insert_for
 from bot.storage.models import ParticipationEvent
 
 
@@ -30,8 +29,8 @@ class EventKind:
 
 
 _APPEND = {
-    name: insert(ParticipationEvent).on_conflict_do_nothing(index_elements=["key"])
-    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    dialect: insert_for(dialect)(ParticipationEvent).on_conflict_do_nothing(index_elements=["key"])
+    for dialect in DIALECTS
 }
 
 
@@ -65,8 +64,7 @@ async def record(
     ]
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    statement = _APPEND[dialect]
+    statement = _APPEND[dialect_of(session)]
     connection = await session.connection()
     if len(rows) == 1:  # the usual case: the statement is built once, the row only bound
         result = await connection.execute(statement, rows[0])

@@ -16,12 +16,11 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import CursorResult, Executable, RowMapping, Table, bindparam, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.quiz_engine import ReviewState
+from bot.storage.database import DIALECTS, dialect_of, insert_for
 from bot.storage.models import GroupQuizPoll, ParticipationEvent, QuizAttempt, QuizReview
 
 ACTIVE = "active"
@@ -51,10 +50,6 @@ async def writing(session: AsyncSession) -> AsyncIterator[None]:
         yield
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
 # The hot path (every tap) goes through Core statements on the tables: the ORM's identity
 # map and change tracking cost more CPU than the queries themselves.
 ATTEMPTS: Table = QuizAttempt.__table__  # type: ignore[attr-defined]
@@ -74,15 +69,15 @@ _REVIEW_OF = sa_select(REVIEWS.c.misses, REVIEWS.c.streak, REVIEWS.c.due_at).whe
 )
 
 
-def _review_upsert(insert: Any) -> Any:
-    statement = insert(REVIEWS)
+def _review_upsert(dialect: str) -> Any:
+    statement = insert_for(dialect)(REVIEWS)
     return statement.on_conflict_do_update(
         index_elements=["user_id", "question_id"],
         set_={key: statement.excluded[key] for key in ("bank_id", "misses", "streak", "due_at")},
     )
 
 
-_SAVE_REVIEW = {"postgresql": _review_upsert(pg_insert), "sqlite": _review_upsert(sqlite_insert)}
+_SAVE_REVIEW = {dialect: _review_upsert(dialect) for dialect in DIALECTS}
 
 
 async def _run(
@@ -209,7 +204,7 @@ async def save_review(
         "streak": state.streak,
         "due_at": state.due_at,
     }
-    await _run(session, _SAVE_REVIEW[_dialect(session)], values)
+    await _run(session, _SAVE_REVIEW[dialect_of(session)], values)
 
 
 async def group_poll(session: AsyncSession, poll_id: str) -> GroupQuizPoll | None:

@@ -29,14 +29,13 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.periods import local_day, month_start, pack_days, unpack_days, whole_months
 from bot.domain.scorecard import CORE_QUIZ_BANK, quiz_outcome
 from bot.storage.clock import utcnow
+from bot.storage.database import insert_for
 from bot.storage.ledger import EventKind
 from bot.storage.models import Membership, ParticipationEvent, User
 from bot.storage.models_stats import (
@@ -87,10 +86,6 @@ def is_activity(kind: str) -> bool:
 
 EVENTS_TABLE = ParticipationEvent.__table__  # type: ignore[attr-defined]
 STATE_ROW = StatsState.__table__.c.id == STATE_ID  # type: ignore[attr-defined]
-
-
-def _insert(connection: AsyncConnection) -> Any:
-    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
 
 
 @dataclass(slots=True)
@@ -265,7 +260,7 @@ async def rebuild(
 async def _ensure_state(session: AsyncSession) -> None:
     connection = await session.connection()
     statement = (
-        _insert(connection)(StatsState)
+        insert_for(connection.dialect.name)(StatsState)
         .values(id=STATE_ID, last_event_id=0)
         .on_conflict_do_nothing(index_elements=["id"])
     )
@@ -370,7 +365,7 @@ def _adding(table: Any, keys: Sequence[str]) -> Callable[[AsyncConnection], Any]
     """An upsert that adds the counters of a new row to those already stored."""
 
     def build(connection: AsyncConnection) -> Any:
-        statement = _insert(connection)(table)
+        statement = insert_for(connection.dialect.name)(table)
         return statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
@@ -381,7 +376,7 @@ def _adding(table: Any, keys: Sequence[str]) -> Callable[[AsyncConnection], Any]
 
 def _earliest_read(connection: AsyncConnection) -> Any:
     table = StatsFirstRead.__table__  # type: ignore[attr-defined]
-    statement = _insert(connection)(table)
+    statement = insert_for(connection.dialect.name)(table)
     return statement.on_conflict_do_update(
         index_elements=["set_id", "user_id", "explainer"],
         set_={
@@ -394,7 +389,7 @@ def _earliest_read(connection: AsyncConnection) -> Any:
 
 
 def _replacing_activity(connection: AsyncConnection) -> Any:
-    statement = _insert(connection)(StatsUserActivity.__table__)  # type: ignore[attr-defined]
+    statement = insert_for(connection.dialect.name)(StatsUserActivity.__table__)  # type: ignore[attr-defined]
     return statement.on_conflict_do_update(
         index_elements=["set_id", "user_id"],
         set_={name: statement.excluded[name] for name in ("first_day", *ACTIVITY_DAYS)},
