@@ -92,6 +92,20 @@ def letter(banks: BankStore, drawn: DrawnQuestion, *, right: bool) -> str:
     return "ABC"[index]
 
 
+async def begin(
+    offline: OfflineBot, user_id: int
+) -> tuple[ChatDriver, SentMessage, QuizAttempt, DrawnQuestion]:
+    """A learner of HS-A starts the test bank: their chat, the first card, the attempt."""
+    chat = offline.chat(user_id)
+    await join(chat, "HS-A")
+    await chat.send("/kiemtra")
+    await chat.press("Bộ thử")
+    card = chat.last_with_buttons()
+    assert card is not None
+    attempt, drawn = await current(offline, user_id)
+    return chat, card, attempt, drawn
+
+
 async def answer(chat: ChatDriver, label: str) -> SentMessage:
     card = chat.last_with_buttons()
     assert card is not None
@@ -157,13 +171,7 @@ async def test_a_whole_quiz_right_wrong_and_timed_out(
 async def test_double_taps_count_once_and_old_buttons_say_the_quiz_ended(
     offline: OfflineBot, world: World, banks: BankStore
 ) -> None:
-    chat = offline.chat(3002)
-    await join(chat, "HS-A")
-    await chat.send("/kiemtra")
-    await chat.press("Bộ thử")
-    old_card = chat.last_with_buttons()
-    assert old_card is not None
-    attempt, drawn = await current(offline, 3002)
+    chat, old_card, attempt, drawn = await begin(offline, 3002)
     assert attempt.id is not None
     data = QuizCb(
         act="a", at=attempt.id, pos=0, opt="ABC".index(letter(banks, drawn, right=True))
@@ -198,11 +206,7 @@ async def test_double_taps_count_once_and_old_buttons_say_the_quiz_ended(
 async def test_a_quiz_goes_on_after_a_restart(
     settings: Settings, emulator: Emulator, world: World, offline: OfflineBot, banks: BankStore
 ) -> None:
-    chat = offline.chat(3003)
-    await join(chat, "HS-A")
-    await chat.send("/kiemtra")
-    await chat.press("Bộ thử")
-    _, drawn = await current(offline, 3003)
+    chat, _, _, drawn = await begin(offline, 3003)
     await answer(chat, letter(banks, drawn, right=True))
     await offline.stop()
 
@@ -228,13 +232,7 @@ async def test_a_quiz_goes_on_after_a_restart(
 async def test_a_tap_before_the_card_id_is_stored_edits_the_tapped_card(
     offline: OfflineBot, world: World, banks: BankStore
 ) -> None:
-    chat = offline.chat(3004)
-    await join(chat, "HS-A")
-    await chat.send("/kiemtra")
-    await chat.press("Bộ thử")
-    card = chat.last_with_buttons()
-    assert card is not None
-    attempt, drawn = await current(offline, 3004)
+    chat, card, attempt, drawn = await begin(offline, 3004)
     async with offline.storage.sessionmaker() as session:
         # The moment between sending the first card and storing its id.
         stored = await session.get(QuizAttempt, attempt.id)
