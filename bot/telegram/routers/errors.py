@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 
@@ -20,6 +20,11 @@ router = Router(name="errors")
 @router.errors()
 async def on_error(event: ErrorEvent, i18n: I18n, user: User | None = None, **_: Any) -> bool:
     update = event.update
+    if isinstance(event.exception, TelegramForbiddenError):
+        # The person blocked the bot (or left the group) while their update was handled: there
+        # is nobody to answer, and nothing is broken.
+        log.info("Update %s: the chat no longer accepts messages from the bot", update.update_id)
+        return True
     # Only ids and the exception type: message texts may hold personal data.
     log.error(
         "Update %s failed: %s",
