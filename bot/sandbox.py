@@ -102,10 +102,9 @@ async def run_sandbox(
 ) -> None:
     """Chat in the terminal, or replay `script` (lines; `#` starts a comment) and print it."""
     with tempfile.TemporaryDirectory(prefix="canhgiac-sandbox-") as scratch:
-        if "database_url" not in settings.model_fields_set:
-            settings = settings.model_copy(
-                update={"database_url": f"sqlite+aiosqlite:///{Path(scratch) / 'sandbox.db'}"}
-            )
+        settings = settings.model_copy(
+            update={"database_url": f"sqlite+aiosqlite:///{Path(scratch) / 'sandbox.db'}"}
+        )
         offline = await OfflineBot.start(settings)
         try:
             async with offline.storage.sessionmaker() as session:

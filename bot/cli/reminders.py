@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli.common import FAILED, fail, load_settings
+from bot.cli.common import FAILED, fail, load_settings, require_database
 from bot.domain.periods import PeriodError, parse_date
 from bot.domain.schedules import (
     Holidays,
@@ -171,6 +171,7 @@ def add(
 ) -> None:
     """Schedule a reminder for the learners of a unit."""
     settings = load_settings()
+    require_database(settings)
     if explainer and quiz:
         fail("give at most one of --explainer and --quiz")
     kind_of_message = (
@@ -239,6 +240,7 @@ def list_(
 ) -> None:
     """List the reminders, with their next fire."""
     settings = load_settings()
+    require_database(settings)
 
     async def _list() -> list[str]:
         from sqlmodel import col, select
@@ -298,6 +300,7 @@ def _line(reminder: Reminder, node: object, upcoming: datetime | None) -> str:
 def remove(reminder_id: Annotated[int, typer.Argument(help="The reminder's number.")]) -> None:
     """Delete a reminder and cancel its messages not sent yet."""
     settings = load_settings()
+    require_database(settings)
 
     async def _remove() -> None:
         from bot.runtime import open_storage
