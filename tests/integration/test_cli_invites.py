@@ -153,3 +153,46 @@ def test_list_by_unit_and_revoke(cli: CliRunner, database_url: str) -> None:
 
     refused, joined, members = on_database(database_url, redeem)
     assert (refused, joined, members) == (EnrollStatus.USED_UP, EnrollStatus.ENROLLED, 1)
+
+
+def test_grant_and_revoke_by_username(cli: CliRunner, database_url: str) -> None:
+    async def people(session: AsyncSession) -> None:
+        now = datetime.now(UTC)
+        session.add_all(
+            [
+                User(id=6001, username="Co_Lan", consent_at=now, consent_version=1),
+                User(id=6002, username="minh_gv", consent_at=now, consent_version=1),
+                # Two rows with one name: someone changed theirs after the bot last saw them.
+                User(id=6003, username="hoa", consent_at=now, consent_version=1),
+                User(id=6004, username="Hoa", consent_at=now, consent_version=1),
+                User(id=6005, username="da_xoa", erased_at=now),
+            ]
+        )
+        await session.commit()
+
+    on_database(database_url, people)
+    granted = cli.invoke(app, ["grant", "@co_lan", "--unit", "truong", "--role", "trainer"])
+    assert granted.exit_code == 0, granted.output
+    assert granted.stdout.strip() == "@co_lan (6001) is now trainer in Trường A (TRUONG)."
+    again = cli.invoke(app, ["grant", "CO_LAN", "--unit", "TRUONG", "--role", "trainer"])
+    assert again.stdout.strip() == "@CO_LAN (6001) is already trainer in Trường A (TRUONG)."
+
+    ambiguous = cli.invoke(app, ["grant", "@HOA", "--unit", "TRUONG", "--role", "officer"])
+    assert ambiguous.exit_code == 2
+    assert ambiguous.stderr.strip() == (
+        "Error: several people go by @HOA (ids 6003, 6004): give the numeric id"
+    )
+    for unknown in ("@khong_ai", "@da_xoa"):
+        result = cli.invoke(app, ["grant", unknown, "--unit", "TRUONG", "--role", "officer"])
+        assert result.exit_code == 2
+        assert "nobody known to the bot goes by" in result.stderr
+
+    revoked = cli.invoke(app, ["revoke", "@Co_Lan", "--unit", "TRUONG"])
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked.stdout.strip() == "Ended: trainer for @Co_Lan (6001) in TRUONG."
+
+    async def roles(session: AsyncSession) -> list[tuple[int, str, bool]]:
+        rows = (await session.exec(select(Membership))).all()
+        return [(m.user_id, m.role, m.until is None) for m in rows]
+
+    assert on_database(database_url, roles) == [(6001, "trainer", False)]
