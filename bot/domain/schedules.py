@@ -82,6 +82,15 @@ def parse_weekdays(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
+# How people write days of the week in Vietnamese: thứ Hai is T2, …, Chủ nhật is CN.
+WEEKDAY_NAMES = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+
+
+def weekday_names(days: Iterable[int]) -> str:
+    """Days 0 (Monday) … 6 (Sunday) as written in Vietnamese, Monday first: "T2, T4, CN"."""
+    return ", ".join(WEEKDAY_NAMES[day] for day in sorted(set(days)))
+
+
 def parse_local_datetime(text: str) -> datetime:
     """A naive local date and time: "19/08/2026 08:00" or ISO "2026-08-19 08:00"."""
     raw = text.strip().replace("T", " ")
