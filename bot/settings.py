@@ -22,6 +22,8 @@ from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bot.domain.schedules import Holidays
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL_API_BASE = "https://api.telegram.org"
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
@@ -106,10 +108,12 @@ class Settings(BaseSettings):
     broadcast_concurrency: int = Field(default=8, ge=1, le=64)
     reminder_quiet_hours: str = "21:00-07:00"
     reminder_misfire_grace_seconds: int = Field(default=3600, ge=1)
-    # Vietnamese public holidays as MM-DD (fixed dates) or YYYY-MM-DD (lunar ones, per year).
-    holidays: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["01-01", "04-30", "05-01", "09-02"]
-    )
+    # Reminders skip the public holidays of this calendar (a country code; "off" for none),
+    # plus HOLIDAYS (MM-DD every year, YYYY-MM-DD once; "-" before a day removes it), minus
+    # HOLIDAYS_EXCLUDE.
+    holiday_calendar: str = "VN"
+    holidays: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    holidays_exclude: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     _env_path: Path | None = PrivateAttr(default=None)
     _home: Path = PrivateAttr(default_factory=Path.cwd)
@@ -165,7 +169,7 @@ class Settings(BaseSettings):
             return [int(part) for part in re.split(r"[,\s]+", value.strip()) if part]
         return value
 
-    @field_validator("holidays", mode="before")
+    @field_validator("holidays", "holidays_exclude", mode="before")
     @classmethod
     def _split_holidays(cls, value: object) -> object:
         if isinstance(value, str):
@@ -198,6 +202,16 @@ class Settings(BaseSettings):
     @cached_property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
+
+    def holiday_rules(self) -> Holidays:
+        """The days reminders skip; raises `ScheduleError` naming a bad entry."""
+        from bot.holiday_calendar import calendar_for
+
+        return Holidays.parse(
+            self.holidays,
+            exclude=self.holidays_exclude,
+            calendar=calendar_for(self.holiday_calendar),
+        )
 
     def token(self) -> str:
         """The bot token, or a `ConfigError` telling the person what to set."""

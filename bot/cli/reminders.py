@@ -247,7 +247,7 @@ def add(
                     default_quiet=settings.reminder_quiet_hours,
                 )
                 upcoming = await svc.next_fire(
-                    session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+                    session, reminder, holidays=_holidays(settings), now=utcnow()
                 )
                 return reminder, upcoming
         except svc.ReminderError as exc:
@@ -350,7 +350,7 @@ def list_(
                     if not show_all and (reminder.deleted_at or reminder.paused):
                         continue
                     upcoming = await svc.next_fire(
-                        session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+                        session, reminder, holidays=_holidays(settings), now=utcnow()
                     )
                     rows.append(_line(reminder, tree.nodes.get(reminder.unit_id), upcoming))
                 return rows
@@ -386,6 +386,13 @@ def _line(reminder: Reminder, node: object, upcoming: datetime | None) -> str:
     audience = reminder.audience + (f":{reminder.audience_ref}" if reminder.audience_ref else "")
     text = " ".join(unescape(reminder.campaign or reminder.text).split())[:60]
     return f"#{reminder.id}\t{code}\t{timing}\t{audience}\t{state}\t{text}"
+
+
+def _holidays(settings: Settings) -> Holidays:
+    try:
+        return settings.holiday_rules()
+    except ScheduleError as exc:
+        fail(f"HOLIDAYS is invalid: {exc}")
 
 
 def _days(stored: str | None) -> str:

@@ -170,3 +170,20 @@ def test_list_shows_days_as_people_write_them(database: str) -> None:
     code, out = run("list")
     timings = [line.split("\t")[2] for line in out.splitlines()]
     assert timings == ["weekly T2, T4 08:00", "weekly T7, CN 09:15"]
+
+
+def test_the_first_fire_skips_tet_and_holidays_can_be_removed(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daily = ["add", "--unit", "TRUONG-A", "--text", "Ôn tập", "--daily", "08:00"]
+    code, out = run(*daily, "--start", "05/02/2027")
+    assert code == 0 and "first 11/02/2027 08:00" in out, out  # 30 Tết to mùng 5 are days off
+    code, out = run(*daily, "--start", "05/02/2027", "--on-holidays")
+    assert code == 0 and "first 05/02/2027 08:00" in out, out
+    monkeypatch.setenv("HOLIDAYS_EXCLUDE", "2027-02-05,2027-02-06")
+    code, out = run(*daily, "--start", "05/02/2027")
+    assert code == 0 and "first 05/02/2027 08:00" in out, out
+    monkeypatch.setenv("HOLIDAYS", "02-11")
+    monkeypatch.delenv("HOLIDAYS_EXCLUDE")
+    code, out = run(*daily, "--start", "05/02/2027")
+    assert code == 0 and "first 12/02/2027 08:00" in out, out
