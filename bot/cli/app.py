@@ -95,8 +95,18 @@ def sandbox(
     script: Annotated[
         Path | None, typer.Option(help="Replay the lines of FILE and print the transcript.")
     ] = None,
+    files: Annotated[
+        Path,
+        typer.Option(
+            "--files", help="Folder for the files the bot sends (reports, charts, QR codes)."
+        ),
+    ] = Path("sandbox-files"),
 ) -> None:
-    """Chat with the bot offline: no token, a local Bot API emulator, a throw-away database."""
+    """Chat with the bot offline: no token, a local Bot API emulator, a throw-away database.
+
+    Toasts and alerts are printed, files the bot sends are saved, several people and a group
+    chat take part (type /who once it runs).
+    """
     from bot.sandbox import run_sandbox
 
     settings = load_settings(FAILED)
@@ -106,7 +116,7 @@ def sandbox(
         if not script.is_file():
             fail(f"script not found: {script}")
         lines = script.read_text(encoding="utf-8").splitlines()
-    run_async(run_sandbox(settings, script=lines))
+    run_async(run_sandbox(settings, script=lines, files=files))
 
 
 @db_app.command("upgrade")
