@@ -110,6 +110,8 @@ def sandbox(
     from bot.sandbox import run_sandbox
 
     settings = load_settings(FAILED)
+    if OPTIONS.verbose:
+        typer.echo("The sandbox uses a throw-away SQLite database of its own.", err=True)
     setup_logging("WARNING")
     lines = None
     if script is not None:
