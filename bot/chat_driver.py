@@ -76,6 +76,7 @@ class ChatDriver:
         self.chat_id = chat_id if chat_id is not None else user_id
         self.timeout = timeout
         emulator.add_user(user_id, first_name=first_name, language_code=language_code)
+        self.last_query_id: str | None = None
         self._snapshot = self._state()
 
     def _state(self) -> dict[int, str]:
@@ -113,8 +114,29 @@ class ChatDriver:
 
     async def press_data(self, message: SentMessage, data: str) -> list[SentMessage]:
         self.changes()
-        self.emulator.press_button(self.user_id, self.chat_id, message.message_id, data)
+        self.last_query_id = self.emulator.press_button(
+            self.user_id, self.chat_id, message.message_id, data
+        )
         await self.tracker.queued(self.timeout)
+        return self.changes()
+
+    def last_answer(self) -> dict[str, Any] | None:
+        """The bot's `answerCallbackQuery` to the last press: its toast or alert, if any."""
+        if self.last_query_id is None:
+            return None
+        return self.emulator.callback_answers.get(self.last_query_id)
+
+    async def vote(self, poll: SentMessage, option_ids: list[int]) -> list[SentMessage]:
+        """Answer a poll in this chat; waits until the bot has handled every update it made
+        (a `poll_answer` and a `poll`, as far as the bot asked for them)."""
+        if poll.poll is None:
+            raise LookupError(f"message {poll.message_id} is not a poll")
+        self.changes()
+        bot = self.emulator.state.bot(None)
+        before = bot.next_update_id
+        self.emulator.answer_poll(self.user_id, poll.poll["id"], option_ids)
+        for _ in range(bot.next_update_id - before):
+            await self.tracker.queued(self.timeout)
         return self.changes()
 
     def last_with_buttons(self) -> SentMessage | None:

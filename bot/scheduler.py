@@ -85,7 +85,7 @@ def checked_settings(settings: Settings) -> Holidays:
     except ScheduleError as exc:
         raise ConfigError(f"REMINDER_QUIET_HOURS is invalid: {exc}") from exc
     try:
-        return Holidays.parse(settings.holidays)
+        return settings.holiday_rules()
     except ScheduleError as exc:
         raise ConfigError(f"HOLIDAYS is invalid: {exc}") from exc
 
