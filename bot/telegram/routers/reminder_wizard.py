@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.schedules import (
     Cron,
-    Holidays,
     Kind,
     QuietHours,
     ScheduleError,
@@ -314,7 +313,7 @@ async def _confirm(
     preview = svc.build(
         _draft(wizard, settings.reminder_quiet_hours), unit, created_by=None, now=now
     )
-    upcoming = svc.schedule_of(preview, Holidays.parse(settings.holidays)).next_fire(now)
+    upcoming = svc.schedule_of(preview, settings.holiday_rules()).next_fire(now)
     return views.confirm_view(
         preview,
         unit.name,
@@ -454,6 +453,6 @@ async def create(
     await state.clear()
     await query.answer()
     upcoming = await svc.next_fire(
-        session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+        session, reminder, holidays=settings.holiday_rules(), now=utcnow()
     )
     await show(query, *views.created_view(reminder, upcoming))

@@ -17,9 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.render import Payload
 from bot.domain import campaigns
-from bot.domain.schedules import (
-    Holidays,
-)
 from bot.services import reminder_campaign, reminder_fires
 from bot.services import reminders as svc
 from bot.services.access import Access
@@ -99,7 +96,7 @@ async def _menu(
     page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup]:
     now = utcnow()
-    holidays = Holidays.parse(settings.holidays)
+    holidays = settings.holiday_rules()
     tree = await load_tree(session)
     lines = []
     for reminder in await svc.managed(session, access):
