@@ -61,7 +61,7 @@ def run() -> None:
     from bot.runtime import serve
 
     settings = load_settings(FAILED)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, secrets=settings.secret_values())
     try:
         settings.token()
     except ConfigError as exc:
@@ -79,7 +79,7 @@ def sandbox(
     from bot.sandbox import run_sandbox
 
     settings = load_settings(FAILED)
-    setup_logging("WARNING")
+    setup_logging("WARNING", secrets=settings.secret_values())
     lines = None
     if script is not None:
         if not script.is_file():

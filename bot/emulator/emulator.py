@@ -303,6 +303,18 @@ class Emulator:
             n, chat_id=chat_id, methods=methods, hang=True, seconds=seconds, deliver=deliver
         )
 
+    def garble_next(
+        self,
+        n: int,
+        kind: str = "status",
+        chat_id: int | None = None,
+        methods: Collection[str] | None = None,
+    ) -> None:
+        """The next `n` matching calls get an answer that is not the Bot API's, without effect:
+        an unparsable status line ("status"), a cut-off JSON body ("json") or an HTML error
+        page ("html")."""
+        self.faults.add(n, chat_id=chat_id, methods=methods, garble=kind)
+
     def clear_faults(self) -> None:
         self.faults.clear()
 
