@@ -4,6 +4,11 @@ Records are scrubbed where they are made (a log record factory), so every handle
 other attached to the root logger, gets the message, the formatted exception and the stack
 without the bot token, a Bot API URL's token segment or a configured secret (the webhook
 secret). Our own handler's formatter scrubs its whole output once more.
+
+Some libraries log personal data below a level: aiosqlite's DEBUG lines quote every statement
+with its parameters (names, usernames, message texts), SQLAlchemy's INFO lines the statements.
+Those loggers never go below `QUIET`, whatever `LOG_LEVEL` says (the engines also hide their
+parameters, see `storage.database`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ from bot.redact import Redactor
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "canhgiac"
+QUIET = {
+    "aiosqlite": logging.INFO,
+    "sqlalchemy.engine": logging.WARNING,
+    "sqlalchemy.pool": logging.WARNING,
+}
 
 RecordFactory = Callable[..., logging.LogRecord]
 
@@ -90,4 +100,6 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name, floor in QUIET.items():
+        logging.getLogger(name).setLevel(max(floor, root.level))
     return handler

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from bot.emulator import Emulator
-from bot.logging_setup import setup_logging
+from bot.logging_setup import QUIET, setup_logging
 
 
 async def database_texts(engine: AsyncEngine) -> dict[str, str]:
@@ -69,6 +69,7 @@ def captured_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Iter
     setup comes back afterwards."""
     root = logging.getLogger()
     old_level, factory = root.level, logging.getLogRecordFactory()
+    quiet = {name: logging.getLogger(name).level for name in QUIET}
     stream = io.StringIO()
     handler = setup_logging(level, secrets=secrets, stream=stream)
     try:
@@ -77,3 +78,5 @@ def captured_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Iter
         root.removeHandler(handler)
         root.setLevel(old_level)
         logging.setLogRecordFactory(factory)
+        for name, level in quiet.items():
+            logging.getLogger(name).setLevel(level)
