@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery import outbox
 from bot.delivery.outbox import Recipient
 from bot.delivery.render import Payload
+from bot.reports.safe_cells import csv_row
 from bot.services.access import Access
 from bot.services.grants import ScopeError, in_scope, scope_roots
 from bot.services.units import UnitNode, UnitTree, load_tree
@@ -366,7 +367,7 @@ def undelivered_csv(rows: Iterable[Undelivered]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(["telegram_id", "name", "username", "status", "error"])
     for row in rows:
-        writer.writerow([row.user_id or "", row.name, row.username, row.status, row.error])
+        writer.writerow(csv_row([row.user_id, row.name, row.username, row.status, row.error]))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet apps see UTF-8
 
 
