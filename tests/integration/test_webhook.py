@@ -180,3 +180,21 @@ def test_a_webhook_without_a_secret_does_not_start(
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert errors == ["Error: WEBHOOK_SECRET is not set: a webhook needs a secret token."]
     assert not (tmp_path / "hook.db").exists()  # it stopped before opening anything
+
+
+async def test_a_channel_post_is_taken_and_ignored(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    post = {
+        "update_id": 9,
+        "channel_post": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": -1008700000001, "type": "channel", "title": "Tin nội bộ"},
+            "sender_chat": {"id": -1008700000001, "type": "channel", "title": "Tin nội bộ"},
+            "text": "/thongke",
+        },
+    }
+    assert await served.post(json.dumps(post).encode()) == 200
+    assert await served.users() == []
+    no_tracebacks(caplog)
