@@ -14,6 +14,7 @@ import typer
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.logging_setup import install_scrubbing
 from bot.services.access import Access
 from bot.settings import ConfigError, Settings
 
@@ -30,13 +31,19 @@ def fail(message: str, code: int = UNUSABLE) -> NoReturn:
 
 
 def load_settings(code: int = UNUSABLE) -> Settings:
-    """The settings from the environment and `.env`; a bad value ends the command."""
+    """The settings from the environment and `.env`; a bad value ends the command.
+
+    From here on every log record is scrubbed of the secrets they hold, also in commands that
+    set up no logging of their own (Python then prints warnings and tracebacks as they come).
+    """
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         fail(f"{name} is invalid: {first['msg']}", code)
+    install_scrubbing(settings.secret_values())
+    return settings
 
 
 def with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -4,6 +4,7 @@ stacks, for its own handler and for any other handler on the root logger."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,23 @@ def test_setting_up_twice_keeps_one_handler_and_other_handlers() -> None:
             assert other in root.handlers
     finally:
         root.removeHandler(other)
+
+
+def test_every_command_scrubs_what_it_logs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Commands other than `run` set up no logging; Python's own last-resort output must not
+    show the secrets either."""
+    from bot.cli.common import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("WEBHOOK_SECRET", WEBHOOK_SECRET)
+    factory = logging.getLogRecordFactory()
+    try:
+        load_settings()
+        logging.getLogger("canhgiac.cli").warning("token %s secret %s", TOKEN, WEBHOOK_SECRET)
+    finally:
+        logging.setLogRecordFactory(factory)
+    assert TOKEN not in caplog.text and WEBHOOK_SECRET not in caplog.text
+    assert "token <secret> secret <secret>" in caplog.text
