@@ -112,10 +112,13 @@ class ChatDriver:
                     return await self.press_data(target, data)
         raise LookupError(f"no button {label!r} in message {target.message_id}")
 
-    async def press_data(self, message: SentMessage, data: str) -> list[SentMessage]:
+    async def press_data(
+        self, message: SentMessage, data: str, *, forged: bool = False
+    ) -> list[SentMessage]:
+        """Press with `data`; `forged` sends it even if no button of the message carries it."""
         self.changes()
         self.last_query_id = self.emulator.press_button(
-            self.user_id, self.chat_id, message.message_id, data
+            self.user_id, self.chat_id, message.message_id, data, forged=forged
         )
         await self.tracker.queued(self.timeout)
         return self.changes()

@@ -228,6 +228,19 @@ class Settings(BaseSettings):
             )
         return token
 
+    def secret_values(self) -> list[str]:
+        """What no log line may show: the bot token, the webhook secret, the database password."""
+        from sqlalchemy.engine import make_url
+
+        values = [s.get_secret_value() for s in (self.bot_token, self.webhook_secret) if s]
+        try:
+            password = make_url(self.database_url).password
+        except ValueError:
+            password = None
+        if password:
+            values.append(str(password))
+        return values
+
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line meant for a person."""

@@ -82,7 +82,7 @@ def run() -> None:
     from bot.runtime import serve
 
     settings = load_settings(FAILED)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, secrets=settings.secret_values())
     try:
         settings.token()
     except ConfigError as exc:
@@ -112,7 +112,7 @@ def sandbox(
     settings = load_settings(FAILED)
     if OPTIONS.verbose:
         typer.echo("The sandbox uses a throw-away SQLite database of its own.", err=True)
-    setup_logging("WARNING")
+    setup_logging("WARNING", secrets=settings.secret_values())
     lines = None
     if script is not None:
         if not script.is_file():

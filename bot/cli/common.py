@@ -21,6 +21,7 @@ import typer
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.logging_setup import install_scrubbing
 from bot.services.access import Access
 from bot.settings import ConfigError, Settings
 
@@ -52,7 +53,11 @@ OPTIONS = Options()
 
 def load_settings(code: int = UNUSABLE) -> Settings:
     """The settings from the environment and the settings file; a bad value ends the command.
-    With `--verbose`, says which file, home and database they name."""
+
+    With `--verbose`, says which file, home and database they name. From here on every log
+    record is scrubbed of the secrets they hold, also in commands that set up no logging of
+    their own (Python then prints warnings and tracebacks as they come).
+    """
     if OPTIONS.env_file is not None and not OPTIONS.env_file.is_file():
         fail(f"--env-file {OPTIONS.env_file}: no such file", code)
     try:
@@ -69,6 +74,7 @@ def load_settings(code: int = UNUSABLE) -> Settings:
         typer.echo(f"Settings file: {source}", err=True)
         typer.echo(f"Home: {settings.home}", err=True)
         typer.echo(f"Database: {settings.database_label()}", err=True)
+    install_scrubbing(settings.secret_values())
     return settings
 
 

@@ -14,7 +14,12 @@ import typer
 from bot.cli.common import fail, load_settings
 from bot.domain.quiz import Problem, QuizFormatError
 from bot.domain.quiz_check import scan_banks
-from bot.domain.quiz_import import DEFAULT_PASS_MARK, DEFAULT_SECONDS, import_table
+from bot.domain.quiz_import import (
+    DEFAULT_PASS_MARK,
+    DEFAULT_SECONDS,
+    UnreadableTable,
+    import_table,
+)
 
 app = typer.Typer(
     help="Quiz banks: check them, import one from a spreadsheet.",
@@ -112,6 +117,8 @@ def import_(
             content_dir=content_dir,
             out=target,
         )
+    except UnreadableTable as exc:
+        fail(f"cannot read {file}: {exc.reason}")
     except QuizFormatError as exc:
         _print_problems(exc.problems)
         fail(f"{_count(len(exc.problems), 'problem')} in {file}; nothing was written")

@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery import outbox
 from bot.delivery.outbox import Recipient
 from bot.delivery.render import Payload
+from bot.reports.safe_cells import csv_row
 from bot.services.access import Access
 from bot.services.grants import ScopeError, in_scope, scope_roots
 from bot.services.units import UnitNode, UnitTree, load_tree
@@ -277,14 +278,43 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int) -> bool:
     return bool(result.rowcount)
 
 
-def may_manage(access: Access, broadcast: Broadcast) -> bool:
-    return access.is_admin or broadcast.created_by == access.user_id
+def may_manage(tree: UnitTree, access: Access, broadcast: Broadcast) -> bool:
+    """An admin, or its sender while still a trainer of every unit it went to."""
+    if access.is_admin:
+        return True
+    return broadcast.created_by == access.user_id and all(
+        in_scope(tree, access, unit_id, SCOPE_ROLE) for unit_id in broadcast.unit_ids
+    )
+
+
+def reached_scope(tree: UnitTree, access: Access, broadcast: Broadcast) -> bool:
+    """True when the broadcast went to units the user is a trainer of, below them, or above
+    them (and so reached them); any broadcast for an admin."""
+    if access.is_admin:
+        return True
+    mine = set(scope_roots(tree, access, SCOPE_ROLE))
+    return any(
+        mine.intersection(tree.ancestors(unit_id))
+        or any(root in mine for root in tree.descendants(unit_id))
+        for unit_id in broadcast.unit_ids
+    )
+
+
+async def find_in_scope(
+    session: AsyncSession, access: Access, broadcast_id: int
+) -> Broadcast | None:
+    """The broadcast if it reached the user's units; None alike for one that does not exist
+    and for one elsewhere, so the answer tells nothing about other units."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or not reached_scope(await load_tree(session), access, broadcast):
+        return None
+    return broadcast
 
 
 async def cancel(session: AsyncSession, access: Access, broadcast_id: int) -> int | None:
     """Cancel what is not sent yet; the number of messages cancelled, None if not allowed."""
     broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None or not may_manage(access, broadcast):
+    if broadcast is None or not may_manage(await load_tree(session), access, broadcast):
         return None
     cancelled = await outbox.cancel(session, source_kind=BROADCAST, source_id=broadcast_id)
     if broadcast.status == BroadcastStatus.ACTIVE.value:
@@ -366,7 +396,7 @@ def undelivered_csv(rows: Iterable[Undelivered]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(["telegram_id", "name", "username", "status", "error"])
     for row in rows:
-        writer.writerow([row.user_id or "", row.name, row.username, row.status, row.error])
+        writer.writerow(csv_row([row.user_id, row.name, row.username, row.status, row.error]))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet apps see UTF-8
 
 

@@ -335,4 +335,7 @@ def cancelled_answer(count: int) -> str:
 
 
 def not_yours() -> str:
-    return _("Only the person who sent this broadcast can cancel it.")
+    return _(
+        "Only the person who sent this broadcast, while still a trainer of its units, or an "
+        "admin can cancel it."
+    )

@@ -163,6 +163,13 @@ def name_visibility_saved() -> str:
     return _("Saved.")
 
 
+def no_real_user() -> str:
+    return _(
+        "I do not take commands from anonymous senders or channels. Send the command from "
+        "your own Telegram account (turn off anonymous admin mode) or write to me in private."
+    )
+
+
 def stale_button() -> str:
     return _("This button is no longer active.")
 

@@ -291,3 +291,25 @@ async def test_the_cli_and_a_running_sender_never_send_a_row_twice(
     assert found.count(broadcasts.DeliveryStatus.BLOCKED) == 1
     assert found.broadcast.status == "finished"
     assert trainer is not None and trainer.unreachable_at is not None
+
+
+async def test_a_sender_who_lost_the_scope_can_no_longer_cancel(
+    session: AsyncSession, org: Org
+) -> None:
+    broadcast = await broadcasts.create(
+        session,
+        trainer_of(org.school),
+        text_draft(org.school, scheduled_at=utcnow() + timedelta(hours=3)),
+        render=plain,
+    )
+    assert broadcast.id is not None
+    revoked = Access(TRAINER)  # the same person, the trainer role taken away
+    narrower = trainer_of(org.klass, "LOP-10A1")  # now trainer of the class only
+    learner = Access(TRAINER, grants=(Grant(org.school, "A", "A", Role.LEARNER),))
+    elsewhere = trainer_of(org.other, "CTY-B")
+    for access in (revoked, narrower, learner, elsewhere):
+        assert await broadcasts.cancel(session, access, broadcast.id) is None
+    found = await broadcasts.progress(session, broadcast.id)
+    assert found is not None and found.broadcast.status == "active"
+    assert found.count(broadcasts.DeliveryStatus.PENDING) == 2
+    assert await broadcasts.cancel(session, Access(PHONG, is_admin=True), broadcast.id) == 2

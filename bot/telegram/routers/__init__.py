@@ -15,6 +15,7 @@ def get_routers() -> list[Router]:
         honour,
         invites,
         lessons,
+        no_user,
         quiz,
         reminders,
         settings,
@@ -24,6 +25,8 @@ def get_routers() -> list[Router]:
 
     routers = [
         errors.router,
+        # Before everything that needs the person's record.
+        no_user.router,
         start.router,
         settings.router,
         help.router,

@@ -27,6 +27,7 @@ from bot.domain.schedules import (
     parse_time,
     parse_weekly,
 )
+from bot.services import broadcasts
 from bot.services import reminders as svc
 from bot.services.access import Access
 from bot.services.bank_store import BankStore
@@ -35,11 +36,12 @@ from bot.services.grants import ScopeError
 from bot.settings import Settings
 from bot.storage.clock import utcnow
 from bot.storage.models import Unit, User
-from bot.storage.models_delivery import Broadcast
 from bot.storage.models_reminders import Audience, MessageKind
 from bot.telegram import reminder_views as views
 from bot.telegram.callbacks import ReminderAdminCb as Cb
 from bot.telegram.screens import replace_query_screen
+
+MAX_ID = 2**31 - 1  # a larger number is no row id, and PostgreSQL would refuse to compare it
 
 router = Router(name="reminder_wizard")
 TEXT_INPUT = F.text & ~F.text.startswith("/")
@@ -179,9 +181,15 @@ async def choose_audience(
 
 
 @router.message(Wizard.broadcast, TEXT_INPUT)
-async def broadcast_number(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def broadcast_number(
+    message: Message, state: FSMContext, session: AsyncSession, access: Access
+) -> None:
     raw = (message.text or "").strip().lstrip("#")
-    if not raw.isdigit() or await session.get(Broadcast, int(raw)) is None:
+    if (
+        not raw.isdigit()
+        or int(raw) > MAX_ID
+        or await broadcasts.find_in_scope(session, access, int(raw)) is None
+    ):
         await message.answer(views.unknown_broadcast())
         return
     await state.update_data(audience_ref=raw)

@@ -16,7 +16,14 @@ from aiogram.filters import CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.periods import Period, PeriodError, from_code, parse_period, this_month
+from bot.domain.periods import (
+    Period,
+    PeriodError,
+    PeriodOutOfRange,
+    from_code,
+    parse_period,
+    this_month,
+)
 from bot.services import stats
 from bot.services.access import Access
 from bot.services.grants import ScopeError, default_unit, scope_roots
@@ -55,6 +62,8 @@ def parse_arguments(
         return None, default
     try:
         return None, parse_period(text, today)
+    except PeriodOutOfRange:
+        raise
     except PeriodError:
         pass
     first, _, rest = text.partition(" ")
@@ -82,6 +91,9 @@ async def unit_and_period(
         node, period = parse_arguments(args, tree, today, default)
     except UnknownCode as exc:
         await message.answer(views.unknown_unit(str(exc)))
+        return None
+    except PeriodOutOfRange:
+        await message.answer(views.period_out_of_range())
         return None
     except PeriodError as exc:
         await message.answer(views.bad_period(str(exc)))
