@@ -25,6 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.domain.content_model import Explainer
+from bot.domain.document_names import document_variants
 from bot.domain.text import fold_aligned, shorten, tokens
 
 SNIPPET_WIDTH = 120
@@ -42,18 +43,6 @@ _FUZZY_CUTOFF = 75.0
 _FUZZY_DISCOUNT = 0.85
 _COMPACT_CUTOFF = 88.0
 _SCATTER_PENALTY = 0.4
-# Official document numbers carry a kind ("CT", "NĐ-CP", ...); people say the kind's name.
-_KIND_NAMES: dict[str, tuple[str, ...]] = {
-    "ct": ("chi thi", "directive"),
-    "nq": ("nghi quyet", "resolution"),
-    "nd": ("nghi dinh", "decree"),
-    "tt": ("thong tu", "circular"),
-    "qd": ("quyet dinh", "decision"),
-    "kl": ("ket luan", "conclusion"),
-    "qh": ("luat", "law"),
-}
-
-
 @dataclass(frozen=True)
 class SearchHit:
     """One explainer found. `section_index` is the section that matched best, or None
@@ -63,24 +52,6 @@ class SearchHit:
     section_index: int | None
     score: float
     snippet: str
-
-
-def document_variants(number: str) -> list[str]:
-    """Ways people write or say an official number: "48-CT/TW" → "48 ct tw", "ct 48",
-    "chi thi 48", "chi thi so 48", "directive 48"; with the year when the number has one."""
-    parts = tokens(number)
-    variants = [" ".join(parts)]
-    numbers = [part for part in parts if part.isdigit()]
-    kinds = [part for part in parts if part in _KIND_NAMES]
-    if not numbers or not kinds:
-        return variants
-    main, kind = numbers[0], kinds[0]
-    years = [part for part in numbers[1:] if len(part) == 4]
-    variants.append(f"{kind} {main}")
-    for name in _KIND_NAMES[kind]:
-        variants += [f"{name} {main}", f"{name} so {main}", f"{name} {' '.join(parts)}"]
-        variants += [f"{name} {main} {year}" for year in years]
-    return variants
 
 
 class SearchIndex:
