@@ -1,14 +1,14 @@
 """Check the whole content folder: each file alone, then the rules across files.
 
 Across files: ids unique per language; every English explainer has a Vietnamese original
-with the same document, category, status, successor and date; the explainers learners may
+with the same document, category, status, successor, date and sources; the explainers learners may
 read in English have an English version; `doc:` links and `replaced_by` ids point at
 explainers that exist.
 
 Warnings are editorial: the bot still serves the files, but `content check` fails on them.
 A section (or a title, a summary) citing a replaced document must name its successor
 (`replaced_check`); "ANTQ" and "ANTT" must be spelled out before their first use
-(`abbreviations`).
+(`abbreviations`); every Vietnamese explainer should have an English version.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bot.domain.content_model import (
 from bot.domain.content_schema import looks_like_document_number
 from bot.domain.replaced_check import ReplacedDocument, replaced_documents, unnamed_successors
 
-_SHARED_FIELDS = ("document", "category", "status", "replaced_by", "issued")
+_SHARED_FIELDS = ("document", "category", "status", "replaced_by", "issued", "sources")
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,7 @@ def _editorial(file: ExplainerFile, documents: list[ReplacedDocument]) -> list[P
     if explainer is None or front is None:
         return []
     warnings: list[Problem] = []
+    reported: set[str] = set(unexplained(explainer.title, explainer.lang))
     for key, text in (("title", explainer.title), ("summary", explainer.summary)):
         for document in unnamed_successors(text, text, documents, own_id=explainer.id):
             warnings.append(
@@ -188,7 +189,6 @@ def _editorial(file: ExplainerFile, documents: list[ReplacedDocument]) -> list[P
             message = f"'{short}' in '{key}' is not spelled out: write '{hint}'"
             warnings.append(Problem(file.path, front.line_of(key), message))
     read_so_far = explainer.title
-    reported: set[str] = set()
     for section in explainer.sections:
         whole = f"{section.title}\n{section.text}"
         for document in unnamed_successors(
@@ -206,6 +206,19 @@ def _editorial(file: ExplainerFile, documents: list[ReplacedDocument]) -> list[P
     return warnings
 
 
+def _untranslated(files: list[ExplainerFile]) -> list[Problem]:
+    english = {_declared_id(file) for file in files if file.lang == "en"}
+    return [
+        Problem(file.path, _id_line(file), f"no English version yet (en/{declared}.md)")
+        for file in files
+        if file.lang == BASE_LANGUAGE
+        and file.explainer is not None
+        and (declared := _declared_id(file)) is not None
+        and declared not in english
+        and declared not in REQUIRED_IN_ENGLISH
+    ]
+
+
 def scan_content(content_dir: Path) -> Scan:
     """Read and check every explainer under `content_dir`."""
     files, problems = read_folder(content_dir)
@@ -216,6 +229,7 @@ def scan_content(content_dir: Path) -> Scan:
     explainers = [file.explainer for file in files if file.explainer is not None]
     documents = replaced_documents(explainers)
     warnings = [warning for file in files for warning in _editorial(file, documents)]
+    warnings += _untranslated(files)
     warnings.sort(key=lambda problem: (str(problem.path), problem.line))
     return Scan(explainers, problems, warnings)
 

@@ -43,6 +43,8 @@ _FUZZY_CUTOFF = 75.0
 _FUZZY_DISCOUNT = 0.85
 _COMPACT_CUTOFF = 88.0
 _SCATTER_PENALTY = 0.4
+
+
 @dataclass(frozen=True)
 class SearchHit:
     """One explainer found. `section_index` is the section that matched best, or None
