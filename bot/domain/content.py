@@ -12,6 +12,7 @@ date, by title). See `content_links` for how links between explainers are sent.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from bot.domain.content_model import (
     Problem,
     Section,
 )
+from bot.domain.document_names import document_label
 from bot.domain.search import SearchHit, SearchIndex
 from bot.domain.text import fold
 
@@ -44,6 +46,7 @@ __all__ = [
     "Problem",
     "SearchHit",
     "Section",
+    "Successor",
     "check_content",
     "doc_deep_link",
     "explainer_id_from_start",
@@ -60,6 +63,15 @@ class ContentError(Exception):
         shown = "\n".join(str(problem) for problem in problems[:10])
         more = f"\n… and {len(problems) - 10} more" if len(problems) > 10 else ""
         super().__init__(f"{len(problems)} content problem(s):\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class Successor:
+    """What replaced a document: a label such as "Thông tư 124/2021/TT-BCA", and the
+    successor's explainer id when the library has one (to link to it)."""
+
+    label: str
+    explainer_id: str | None
 
 
 def _order(explainer: Explainer) -> tuple[bool, date, str, str]:
@@ -97,6 +109,17 @@ class Library:
         """The explainer in `lang`, or in Vietnamese when it has no such version."""
         found = self._by_lang.get(lang, {}).get(explainer_id)
         return found or self._by_lang[BASE_LANGUAGE].get(explainer_id)
+
+    def successor(self, explainer: Explainer, lang: str = BASE_LANGUAGE) -> Successor | None:
+        """What replaced `explainer` (None unless its status is "replaced"), named in `lang`."""
+        if explainer.status != "replaced" or not explainer.replaced_by:
+            return None
+        target = explainer.replaced_by
+        found = self.get(target, lang)
+        if found is None:
+            return Successor(document_label(target, lang), None)
+        label = document_label(found.document, lang) if found.document else found.title
+        return Successor(label, found.id)
 
     def ids(self) -> list[str]:
         """Every explainer id, sorted."""
