@@ -18,6 +18,7 @@ from bot.cli.common import fail, load_settings
 from bot.domain.content import Library
 from bot.domain.content_check import scan_content
 from bot.domain.content_model import LANGUAGES, Problem
+from bot.domain.synonyms import load_synonyms
 
 app = typer.Typer(
     help="Explainers: check the content folder, try the search, preview an explainer.",
@@ -65,7 +66,7 @@ def _library(directory: Path) -> Library:
             f"Warning: {len(scan.problems)} content problem(s); run `canhgiac content check`.",
             err=True,
         )
-    return Library(scan.explainers)
+    return Library(scan.explainers, load_synonyms(directory))
 
 
 @app.command("check")

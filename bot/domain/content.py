@@ -34,6 +34,7 @@ from bot.domain.content_model import (
 )
 from bot.domain.document_names import document_label
 from bot.domain.search import SearchHit, SearchIndex
+from bot.domain.synonyms import Synonyms, load_synonyms
 from bot.domain.text import fold
 
 __all__ = [
@@ -86,12 +87,14 @@ def _order(explainer: Explainer) -> tuple[bool, date, str, str]:
 class Library:
     """All explainers in every language, with a search index per language."""
 
-    def __init__(self, explainers: Iterable[Explainer]) -> None:
+    def __init__(self, explainers: Iterable[Explainer], synonyms: Synonyms | None = None) -> None:
         self._by_lang: dict[str, dict[str, Explainer]] = {lang: {} for lang in LANGUAGES}
         for explainer in explainers:
             self._by_lang.setdefault(explainer.lang, {})[explainer.id] = explainer
         self._visible = {lang: self._resolve(lang) for lang in self._by_lang}
-        self._indexes = {lang: SearchIndex(items) for lang, items in self._visible.items()}
+        self._indexes = {
+            lang: SearchIndex(items, synonyms) for lang, items in self._visible.items()
+        }
 
     def _resolve(self, lang: str) -> list[Explainer]:
         """What a reader of `lang` sees: their language where it exists, else Vietnamese."""
@@ -155,4 +158,4 @@ def load_library(content_dir: Path, *, strict: bool = True) -> Library:
     scan = scan_content(content_dir)
     if strict and scan.problems:
         raise ContentError(scan.problems)
-    return Library(scan.explainers)
+    return Library(scan.explainers, load_synonyms(content_dir))

@@ -27,6 +27,7 @@ from bot.domain.content_model import (
 )
 from bot.domain.content_schema import looks_like_document_number
 from bot.domain.replaced_check import ReplacedDocument, replaced_documents, unnamed_successors
+from bot.domain.synonyms import SYNONYMS_FILE, read_synonyms
 
 _SHARED_FIELDS = ("document", "category", "status", "replaced_by", "issued", "sources")
 
@@ -225,6 +226,8 @@ def scan_content(content_dir: Path) -> Scan:
     for file in files:
         problems += file.problems
     problems += _cross_file(files)
+    if content_dir.is_dir():
+        problems += read_synonyms(content_dir / SYNONYMS_FILE).problems
     problems.sort(key=lambda problem: (str(problem.path), problem.line))
     explainers = [file.explainer for file in files if file.explainer is not None]
     documents = replaced_documents(explainers)
