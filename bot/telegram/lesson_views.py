@@ -153,6 +153,14 @@ def toc_view(explainer: Explainer) -> tuple[str, InlineKeyboardMarkup]:
     return text, builder.as_markup()
 
 
+def greeting_reply() -> str:
+    return _(
+        "Hello! I explain Directive 07 and the laws it cites, and I can quiz you on them. "
+        "Send /trogiup to see what you can do here, or type a few words (or a question) "
+        "to find a lesson."
+    )
+
+
 def search_view(query: str, hits: list[SearchHit]) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     if not hits:
