@@ -115,7 +115,10 @@ class SearchIndex:
             if not runs:
                 return
             compact_runs = list(runs)
-            runs += [self._synonyms.rewrite(run) for run in compact_runs]
+            for run in compact_runs:
+                rewritten = self._synonyms.rewrite(run)
+                if rewritten != run:
+                    runs.append(rewritten)
             doc = len(owners)
             owners.append(number)
             sections.append(section)

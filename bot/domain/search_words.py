@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from bot.domain.text import tokens
 
@@ -63,15 +64,17 @@ _GREETING_TAIL = frozenset(_TAIL.split())
 _WORD = re.compile(r"[^\W_]+")
 
 
-def is_stop(word: str) -> bool:
+def is_stop(word: str, *, shouting: bool = False) -> bool:
     """Whether a query word, as typed (any case, with or without marks), is a stop word.
-    A word in capitals is an abbreviation ("AI" is not "ai", who)."""
-    if len(word) > 1 and word.isupper():
+    A word in capitals is an abbreviation ("AI" is not "ai", who), unless the whole query
+    is in capitals (`shouting`)."""
+    if len(word) > 1 and word.isupper() and not shouting:
         return False
     lowered = unicodedata.normalize("NFC", word.lower())
     return lowered in VIETNAMESE_STOP or lowered in PLAIN_STOP
 
 
+@lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """A folded token with an English plural cut: "tasks" → "task", "companies" → "company"."""
     if len(token) >= 5 and token.endswith("ies"):
@@ -84,8 +87,11 @@ def stem(token: str) -> str:
 def query_words(query: str) -> list[tuple[str, bool]]:
     """The folded, stemmed tokens of a query, each with whether it is a stop word."""
     found: list[tuple[str, bool]] = []
-    for word in _WORD.findall(unicodedata.normalize("NFC", query)):
-        stop = is_stop(word)
+    words = _WORD.findall(unicodedata.normalize("NFC", query))
+    letters = [word for word in words if not word.isdigit()]
+    shouting = len(letters) > 1 and all(word.isupper() for word in letters)
+    for word in words:
+        stop = is_stop(word, shouting=shouting)
         found += [(stem(token), stop) for token in tokens(word)]
     return found
 

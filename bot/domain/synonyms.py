@@ -14,7 +14,7 @@ one group only. `check_synonyms` reports problems with file and line, for `conte
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -33,23 +33,24 @@ def phrase_of(text: str) -> tuple[str, ...]:
     return tuple(stem(token) for token in tokens(text))
 
 
-@dataclass(frozen=True)
 class Synonyms:
     """Phrase (folded tokens) → the term of its group."""
 
-    phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
-
-    @property
-    def longest(self) -> int:
-        return max((len(phrase) for phrase in self.phrases), default=0)
+    def __init__(self, phrases: dict[tuple[str, ...], str] | None = None) -> None:
+        self.phrases: dict[tuple[str, ...], str] = dict(phrases or {})
+        # Phrase lengths by first word, longest first: a text is scanned once, and at each
+        # word only the lengths of phrases starting with it are tried.
+        sizes: dict[str, set[int]] = {}
+        for phrase in self.phrases:
+            sizes.setdefault(phrase[0], set()).add(len(phrase))
+        self._sizes = {word: sorted(found, reverse=True) for word, found in sizes.items()}
 
     def spans(self, words: Sequence[str]) -> list[tuple[int, int, str | None]]:
         """`words` cut into (start, end, group term or None), synonym phrases longest first."""
         out: list[tuple[int, int, str | None]] = []
         position = 0
-        longest = self.longest
         while position < len(words):
-            for size in range(min(longest, len(words) - position), 0, -1):
+            for size in self._sizes.get(words[position], ()):
                 term = self.phrases.get(tuple(words[position : position + size]))
                 if term is not None:
                     out.append((position, position + size, term))
@@ -62,10 +63,9 @@ class Synonyms:
 
     def rewrite(self, words: Sequence[str]) -> list[str]:
         """`words` with every synonym phrase (longest first) replaced by its group term."""
-        return [
-            term if term is not None else words[start]
-            for start, _, term in self.spans(words)
-        ]
+        if not any(word in self._sizes for word in words):
+            return list(words)
+        return [term if term is not None else words[start] for start, _, term in self.spans(words)]
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,7 @@ def test_stop_words_weigh_little_but_count_alone() -> None:
     ]
     assert [stop for _, stop in query_words("chi thi so 7")] == [False] * 4  # "thi" is "thị"
     assert [stop for _, stop in query_words("AI ai")] == [False, True]  # capitals: an acronym
+    assert [stop for _, stop in query_words("CHỈ THỊ 09 LÀ GÌ")] == [False] * 3 + [True] * 2
     assert [token for token, _ in query_words("tasks companies news class")] == [
         "task",
         "company",
