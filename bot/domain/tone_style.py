@@ -1,6 +1,6 @@
 """One tone-mark style everywhere a learner reads Vietnamese: find and fix the other one.
 
-The texts are the explainers (`content/**/*.md`), the search word lists (`content/*.yaml`),
+The texts are the explainers (`content/<lang>/*.md`), the search word lists (`content/*.yaml`),
 the quiz banks (`quizzes/*.yaml`) and the translations of the Vietnamese interface catalog
 (only its `msgstr` lines: the English msgids are the lookup keys and stay as they are).
 `text.classic_tones` does the converting; this module knows the files.
@@ -67,7 +67,9 @@ def fixed(path: Path, text: str) -> str:
 
 def tone_files(content_dir: Path, quizzes_dir: Path, catalog: Path) -> list[Path]:
     """The files whose Vietnamese must keep one style, in a stable order."""
-    found = sorted(content_dir.glob("**/*.md")) + sorted(content_dir.glob("*.yaml"))
+    # The explainers of each language and the search word lists; not content/README.md,
+    # which quotes the other style to describe it.
+    found = sorted(content_dir.glob("*/*.md")) + sorted(content_dir.glob("*.yaml"))
     found += sorted(quizzes_dir.glob("*.yaml"))
     if catalog.is_file():
         found.append(catalog)
