@@ -127,7 +127,7 @@ def test_every_source_tag_is_listed_in_the_fact_sheet(banks: dict[str, Bank]) ->
         pytest.skip("the shared fact sheet is not beside this checkout")
     # Tags are listed one a line ("- P45 https://…"), and later ones in a paragraph of
     # added sources ("Sources added: P58 lapphap.vn …; P59 …").
-    listed = set(re.findall(r"(?:^- |: |; )(P\d+) ", FACTS.read_text(encoding="utf-8"), re.M))
+    listed = set(re.findall(r"(?:^- |: |; |^)(P\d+)\s", FACTS.read_text(encoding="utf-8"), re.M))
     used = {
         tag.strip()
         for bank in banks.values()
