@@ -85,7 +85,7 @@ def _split_references(text: str) -> tuple[str, str]:
     body: list[str] = []
     references: list[str] = []
     for paragraph in text.split("\n\n"):
-        folded = " ".join(tokens(paragraph))
+        folded = " ".join(tokens(paragraph[:24]))  # the opening words are enough
         (references if _CROSS_REFERENCE.match(folded) else body).append(paragraph)
     return "\n\n".join(body), "\n\n".join(references)
 
@@ -111,7 +111,9 @@ class SearchIndex:
         self._folded: dict[tuple[int, int], str] = {}
 
         def add(number: int, section: int, kind: str, texts: list[str]) -> None:
-            runs = [_words(text) for text in texts if text]
+            add_runs(number, section, kind, [_words(text) for text in texts if text])
+
+        def add_runs(number: int, section: int, kind: str, runs: list[list[str]]) -> None:
             if not runs:
                 return
             compact_runs = list(runs)
@@ -135,17 +137,21 @@ class SearchIndex:
 
         for number, explainer in enumerate(self._explainers):
             starts.append(len(owners))
-            add(number, -1, "title", [explainer.title])
+            title = [_words(explainer.title)]
+            tags = [_words(tag) for tag in explainer.tags]
+            summary = [_words(explainer.summary)]
+            add_runs(number, -1, "title", title)
             if explainer.document:
                 add(number, -1, "document", document_variants(explainer.document))
-            add(number, -1, "tags", list(explainer.tags))
-            add(number, -1, "summary", [explainer.summary])
+            add_runs(number, -1, "tags", tags)
+            add_runs(number, -1, "summary", summary)
             # A question's words may be spread over the title, the tags and the summary.
-            add(number, -1, "card", [explainer.title, *explainer.tags, explainer.summary])
+            add_runs(number, -1, "card", [*title, *tags, *summary])
             for section in explainer.sections:
                 body, references = _split_references(section.text)
-                add(number, section.index, "section_title", [section.title])
-                add(number, section.index, "section_text", [section.title, body])
+                heading = _words(section.title)
+                add_runs(number, section.index, "section_title", [heading])
+                add_runs(number, section.index, "section_text", [heading, _words(body)])
                 add(number, section.index, "section_refs", [references])
                 self._folded[(number, section.index)] = fold_aligned(section.text)
 
