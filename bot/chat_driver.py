@@ -13,6 +13,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from bot.domain.text import classic_tones
 from bot.emulator import Emulator, SentMessage
 
 
@@ -102,13 +103,15 @@ class ChatDriver:
         return self.changes()
 
     async def press(self, label: str, message: SentMessage | None = None) -> list[SentMessage]:
-        """Press the button whose text contains `label` (in `message`, else the newest one)."""
+        """Press the button whose text contains `label` (in `message`, else the newest one).
+        Tone marks may be placed either way: "Huỷ" finds "Hủy"."""
         target = message or self.last_with_buttons()
         if target is None:
             raise LookupError("no message with buttons in this chat")
+        wanted = classic_tones(label)
         for row in target.buttons():
             for text, data in row:
-                if label in text and data is not None and not is_link(data):
+                if wanted in classic_tones(text) and data is not None and not is_link(data):
                     return await self.press_data(target, data)
         raise LookupError(f"no button {label!r} in message {target.message_id}")
 
