@@ -368,3 +368,21 @@ async def test_two_replicas_take_one_persons_updates_in_turn(
     [first], [second] = (r.spans for r in replicas)
     earlier, later = sorted([first, second])
     assert earlier[1] <= later[0], "one person's updates ran side by side on two replicas"
+
+
+async def test_a_bot_restarted_on_its_database_beside_a_new_server_still_answers(
+    settings: Settings,
+) -> None:
+    """The sandbox keeps a database across runs when DATABASE_URL is set: the second run's
+    updates are new ones, not the first run's delivered again."""
+    for _run in range(2):
+        emulator = Emulator(bot_username="canhgiac_test_bot", check_results=True)
+        await emulator.start()
+        offline = await OfflineBot.start(settings, emulator=emulator)
+        try:
+            replies = await offline.chat(LAN, first_name="Lan", timeout=5).send("/start")
+            assert replies, "the restarted bot did not answer"
+        finally:
+            await offline.stop()
+            await emulator.stop()
+        assert emulator.violations == []
