@@ -109,7 +109,7 @@ async def start_broadcast(
     await state.clear()
     await state.set_state(Form.units)
     await state.update_data(
-        units=[], offered=[u.id for u in units], draft=broadcasts.new_draft_token()
+        {"units": [], "offered": [u.id for u in units], DRAFT: broadcasts.new_draft_token()}
     )
     text, keyboard = views.units_view(tree, units, set())
     await message.answer(text, reply_markup=keyboard)
@@ -388,7 +388,7 @@ async def confirm(
 
 @router.callback_query(BroadcastCb.filter(F.act == "send"))
 async def send_again(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    """ "Send" pressed again once the broadcast went out (a double tap waits for the first)."""
+    """A second "Send" once the broadcast went out (a double tap waits for the first)."""
     token = (await state.get_data()).get(SENT)
     if token and await broadcasts.made_from(session, token) is not None:
         await query.answer(views.already_sent(), show_alert=True)
