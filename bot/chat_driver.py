@@ -42,9 +42,9 @@ class UpdateTracker(BaseMiddleware):
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self.handled >= count), within)
 
-    async def queued(self, within: float = 10.0) -> None:
-        """One more update was queued: wait until it (and all before it) are handled."""
-        self.expected += 1
+    async def queued(self, within: float = 10.0, count: int = 1) -> None:
+        """`count` more updates were queued: wait until they (and all before) are handled."""
+        self.expected += count
         await self.wait_for(self.expected, within)
 
 
@@ -102,18 +102,27 @@ class ChatDriver:
         await self.tracker.queued(self.timeout)
         return self.changes()
 
+    async def send_together(self, text: str, times: int) -> list[SentMessage]:
+        """Send `text` `times` times before the bot handles any of them (an impatient person,
+        a flaky network); returns what changed once every copy is handled."""
+        self.changes()
+        for _ in range(times):
+            self.emulator.send_text(self.user_id, text, chat_id=self._group_id())
+        await self.tracker.queued(self.timeout, count=times)
+        return self.changes()
+
     async def press(self, label: str, message: SentMessage | None = None) -> list[SentMessage]:
         """Press the button whose text contains `label` (in `message`, else the newest one).
         Tone marks may be placed either way: "Huỷ" finds "Hủy"."""
-        target = message or self.last_with_buttons()
-        if target is None:
-            raise LookupError("no message with buttons in this chat")
-        wanted = classic_tones(label)
-        for row in target.buttons():
-            for text, data in row:
-                if wanted in classic_tones(text) and data is not None and not is_link(data):
-                    return await self.press_data(target, data)
-        raise LookupError(f"no button {label!r} in message {target.message_id}")
+        target, data = self._button(label, message)
+        return await self.press_data(target, data)
+
+    async def press_together(
+        self, label: str, times: int, message: SentMessage | None = None
+    ) -> list[str]:
+        """Press the button `times` times before the bot handles any press (a double tap)."""
+        target, data = self._button(label, message)
+        return await self.press_data_together(target, data, times)
 
     async def press_data(
         self, message: SentMessage, data: str, *, forged: bool = False
@@ -144,6 +153,28 @@ class ChatDriver:
         for _ in range(bot.next_update_id - before):
             await self.tracker.queued(self.timeout)
         return self.changes()
+
+    async def press_data_together(self, message: SentMessage, data: str, times: int) -> list[str]:
+        """Press the button with `data` `times` times at once; the callback query ids, once
+        every press is handled (`emulator.callback_answers` holds what each was told)."""
+        self.changes()
+        queries = [
+            self.emulator.press_button(self.user_id, self.chat_id, message.message_id, data)
+            for _ in range(times)
+        ]
+        await self.tracker.queued(self.timeout, count=times)
+        return queries
+
+    def _button(self, label: str, message: SentMessage | None) -> tuple[SentMessage, str]:
+        target = message or self.last_with_buttons()
+        if target is None:
+            raise LookupError("no message with buttons in this chat")
+        wanted = classic_tones(label)
+        for row in target.buttons():
+            for text, data in row:
+                if wanted in classic_tones(text) and data is not None and not is_link(data):
+                    return target, data
+        raise LookupError(f"no button {label!r} in message {target.message_id}")
 
     def last_with_buttons(self) -> SentMessage | None:
         for message in reversed(self.emulator.messages(self.chat_id)):

@@ -34,7 +34,7 @@ from bot.services.access import Access
 from bot.services.grants import ScopeError, in_scope, scope_roots
 from bot.services.units import UnitNode, UnitTree, load_tree
 from bot.services.users import CONSENT_VERSION
-from bot.storage import ledger
+from bot.storage import drafts, ledger
 from bot.storage.clock import utcnow
 from bot.storage.models import Membership, Role, User
 from bot.storage.models_delivery import (
@@ -75,6 +75,15 @@ class Draft:
     ask_ack: bool = False
     silent: bool = False
     scheduled_at: datetime | None = None
+    token: str | None = None  # the wizard's draft token: the broadcast is made from it once
+
+
+class AlreadySent(Exception):
+    """The draft was made into a broadcast already (a second tap of "Send")."""
+
+    def __init__(self, broadcast_id: int | None) -> None:
+        super().__init__(f"draft already sent as broadcast {broadcast_id}")
+        self.broadcast_id = broadcast_id
 
 
 # Render one language's message of broadcast `id` (0 for a preview).
@@ -185,11 +194,14 @@ async def create(
     render: Renderer,
     status_chat_id: int | None = None,
 ) -> Broadcast:
-    """Check the scope, then write the broadcast and its outbox in one transaction."""
+    """Check the scope, then write the broadcast and its outbox in one transaction.
+
+    A draft with a token is made into one broadcast only: `AlreadySent` when it was made.
+    """
     tree = await load_tree(session)
     unit_ids = check_units(tree, access, draft.unit_ids)
     recipients = await audience(session, tree, unit_ids, sender=access.user_id)
-    broadcast = Broadcast(
+    row = Broadcast(
         created_by=access.user_id or None,
         unit_ids=list(unit_ids),
         content_kind=draft.kind.value,
@@ -201,10 +213,16 @@ async def create(
         recipients=len(recipients),
         scheduled_at=draft.scheduled_at,
         status_chat_id=status_chat_id,
+        draft_token=draft.token,
     )
-    session.add(broadcast)
-    await session.flush()
-    assert broadcast.id is not None
+    broadcast_id = await drafts.insert_once(session, row)
+    if broadcast_id is None:
+        await session.commit()  # wrote nothing; ends the transaction
+        assert draft.token is not None
+        made = await drafts.made_from(session, Broadcast, draft.token)
+        raise AlreadySent(made.id if made else None)
+    broadcast = await session.get(Broadcast, broadcast_id)
+    assert broadcast is not None and broadcast.id is not None
     languages = {recipient.language for recipient in recipients}
     contents = {
         language: await outbox.add_content(
@@ -230,6 +248,16 @@ async def create(
         broadcast.finished_at = utcnow()
     await session.commit()
     return broadcast
+
+
+def new_draft_token() -> str:
+    """The token a new wizard draft carries (`Draft.token`)."""
+    return drafts.new_token()
+
+
+async def made_from(session: AsyncSession, token: str) -> Broadcast | None:
+    """The broadcast made from the wizard draft with `token`, if it was sent."""
+    return await drafts.made_from(session, Broadcast, token)
 
 
 async def set_status_message(session: AsyncSession, broadcast_id: int, message_id: int) -> None:

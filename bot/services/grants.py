@@ -18,7 +18,7 @@ from bot.services.access import ROLE_RANK, Access
 from bot.services.units import UnitTree, load_tree, normalise_unit_code
 from bot.storage.clock import utcnow
 from bot.storage.models import Membership, Role, Unit, User
-from bot.storage.units import active_membership, unit_by_code
+from bot.storage.units import add_membership, unit_by_code
 
 GRANTABLE = (Role.LEARNER, Role.TRAINER, Role.OFFICER)
 
@@ -113,11 +113,11 @@ async def grant(session: AsyncSession, *, user_id: int, unit_code: str, role: Ro
     unit = await _unit(session, unit_code)
     assert unit.id is not None
     known = await session.get(User, user_id) is not None
-    if await active_membership(session, user_id=user_id, unit_id=unit.id, role=role):
-        return GrantResult(GrantStatus.ALREADY, unit, role, known)
-    session.add(Membership(user_id=user_id, unit_id=unit.id, role=role.value, since=utcnow()))
+    added = await add_membership(
+        session, user_id=user_id, unit_id=unit.id, role=role.value, since=utcnow()
+    )
     await session.commit()
-    return GrantResult(GrantStatus.GRANTED, unit, role, known)
+    return GrantResult(GrantStatus.GRANTED if added else GrantStatus.ALREADY, unit, role, known)
 
 
 async def revoke(

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import ledger
 from bot.storage.clock import utcnow
+from bot.storage.database import dialect_of, insert_for
 from bot.storage.models import User
 from bot.storage.units import active_memberships, end_memberships
 
@@ -33,14 +34,21 @@ def pick_language(language_code: str | None, default: str) -> str:
 
 
 async def touch_user(session: AsyncSession, profile: Profile, *, default_language: str) -> User:
-    """Find or create the user. Before consent only the id and language are kept."""
+    """Find or create the user. Before consent only the id and language are kept.
+
+    Two first updates of a new person can arrive at once (a message in a group and one in
+    private): the row is created with an upsert, so the second finds it instead of failing.
+    """
     user = await session.get(User, profile.user_id)
     if user is None:
-        user = User(
+        fresh = User(
             id=profile.user_id, language=pick_language(profile.language_code, default_language)
         )
-        session.add(user)
+        insert = insert_for(dialect_of(session))(User)
+        await session.exec(insert.values(fresh.model_dump()).on_conflict_do_nothing())
         await session.commit()
+        user = await session.get(User, profile.user_id)
+        assert user is not None
         return user
     if user.has_consented and user.consent_version == CONSENT_VERSION:
         changed = _refresh_names(user, profile)

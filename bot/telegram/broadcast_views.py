@@ -183,6 +183,10 @@ def stale() -> str:
     return _("This step is over. Send /phatbai to start a new broadcast.")
 
 
+def already_sent() -> str:
+    return _("Already sent: this broadcast went out once, it is not sent again.")
+
+
 # What recipients get
 
 

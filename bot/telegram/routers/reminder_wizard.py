@@ -45,6 +45,7 @@ MAX_ID = 2**31 - 1  # a larger number is no row id, and PostgreSQL would refuse 
 
 router = Router(name="reminder_wizard")
 TEXT_INPUT = F.text & ~F.text.startswith("/")
+DRAFT, CREATED = "draft", "created"  # FSM keys: the draft's token, and the token once created
 
 
 class Wizard(StatesGroup):
@@ -88,7 +89,9 @@ async def start_wizard(
     names = [("· " * (tree.depth(u) - top)) + tree.nodes[u].name for u in units]
     await state.clear()
     await state.set_state(Wizard.unit)
-    await state.update_data(choices=units, labels=names, title="unit")
+    await state.update_data(
+        {"choices": units, "labels": names, "title": "unit", DRAFT: svc.new_draft_token()}
+    )
     await show(query, *views.picker_view(views.unit_title(), names, 0))
 
 
@@ -299,6 +302,7 @@ def _draft(wizard: dict[str, Any], default_quiet: str) -> svc.Draft:
         end_date=_date(wizard.get("end_date")),
         quiet_hours=wizard.get("quiet_hours", default_quiet),
         skip_holidays=bool(wizard.get("skip_holidays", True)),
+        token=wizard.get(DRAFT),
     )
 
 
@@ -440,10 +444,12 @@ async def create(
     access: Access,
     settings: Settings,
 ) -> None:
-    if await state.get_state() != Wizard.confirm.state:
-        await query.answer()
-        return
     wizard = await state.get_data()
+    if await state.get_state() != Wizard.confirm.state:
+        # "Create" pressed again once the first press made it (a double tap waits for it).
+        made = wizard.get(CREATED) and await svc.made_from(session, wizard[CREATED])
+        await query.answer(views.already_created() if made else None, show_alert=bool(made))
+        return
     try:
         reminder = await svc.create(
             session,
@@ -458,7 +464,8 @@ async def create(
     except ScopeError:
         await query.answer(views.not_allowed(), show_alert=True)
         return
-    await state.clear()
+    await state.set_state(None)
+    await state.set_data({CREATED: wizard.get(DRAFT)})
     await query.answer()
     upcoming = await svc.next_fire(
         session, reminder, holidays=settings.holiday_rules(), now=utcnow()
