@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     holidays: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["01-01", "04-30", "05-01", "09-02"]
     )
+    # Personal data: kept this many days after a person's last membership ends (a daily purge).
+    retention_days: int = Field(default=365, ge=1, le=36500)
+    # The secret behind the pseudonyms that replace an erased person's Telegram id; if unset,
+    # one is generated once and stored in the database (a warning says so at start).
+    pseudonym_key: SecretStr | None = None
+    # Who to contact about personal data (e.g. "Phòng CNTT, 024 1234 5678"), shown in the notice.
+    privacy_contact: str = Field(default="", max_length=200)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
