@@ -43,7 +43,8 @@ StateEraser = Callable[[int], Awaitable[None]]
 ERASE_BATCH = 500
 
 
-async def _nothing(_user_id: int) -> None:
+async def forget_nothing(_user_id: int) -> None:
+    """A `StateEraser` for processes without FSM storage (the command line)."""
     return None
 
 
@@ -98,7 +99,7 @@ async def erase(
     user_id: int,
     *,
     key: bytes,
-    forget_state: StateEraser = _nothing,
+    forget_state: StateEraser = forget_nothing,
     now: datetime | None = None,
 ) -> None:
     """Withdraw the person's consent and erase them (see the module docstring). Erasing
@@ -111,7 +112,7 @@ async def erase_many(
     user_ids: Sequence[int],
     *,
     key: bytes,
-    forget_state: StateEraser = _nothing,
+    forget_state: StateEraser = forget_nothing,
     now: datetime | None = None,
 ) -> int:
     """Erase several people, a batch per transaction; returns how many."""
@@ -235,7 +236,7 @@ async def purge(
     now: datetime,
     retention_days: int,
     key: bytes,
-    forget_state: StateEraser = _nothing,
+    forget_state: StateEraser = forget_nothing,
 ) -> PurgeResult:
     cutoffs = PurgeCutoffs.at(now, retention_days=retention_days)
     strangers = await store.expired_first_contacts(
