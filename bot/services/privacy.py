@@ -11,7 +11,6 @@ them as a stranger: a fresh `users` row, before consent.
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +34,6 @@ from bot.storage import privacy as store
 from bot.storage.clock import utcnow
 from bot.storage.models import User
 from bot.storage.models_privacy import GuardianConsent
-
-log = logging.getLogger(__name__)
 
 # Clears what the bot remembers of a person's open dialogue (FSM state and drafts).
 StateEraser = Callable[[int], Awaitable[None]]
@@ -63,9 +60,7 @@ async def pseudonym_key(session: AsyncSession, settings: Settings) -> bytes:
     configured = settings.pseudonym_key.get_secret_value().strip() if settings.pseudonym_key else ""
     if configured:
         return configured.encode("utf-8")
-    value, made = await store.stored_secret(session, store.PSEUDONYM_SECRET, new_key())
-    if made:
-        log.warning("Generated a pseudonym key and stored it in the database")
+    value, _ = await store.stored_secret(session, store.PSEUDONYM_SECRET, new_key())
     return value.encode("utf-8")
 
 
