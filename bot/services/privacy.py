@@ -117,9 +117,11 @@ async def erase_many(
         await forget_state(user_id)
     for start in range(0, len(people), ERASE_BATCH):
         batch = people[start : start + ERASE_BATCH]
+        guardians = await store.guardians_of(session, batch)
         await store.erase_people(
             session,
             {user_id: pseudonym(user_id, key) for user_id in batch},
+            guardians={g: pseudonym(g, key) for g in guardians if g > 0},
             nonce=secrets.token_hex(16),
             now=moment,
         )

@@ -293,14 +293,28 @@ async def held_about(session: AsyncSession, user_id: int) -> dict[str, Any]:
 # --- erasure -----------------------------------------------------------------------------------
 
 
+async def guardians_of(session: AsyncSession, minor_ids: Sequence[int]) -> list[int]:
+    """Who agreed for these minors (their ids go with the minors' data)."""
+    statement = select(GUARDIANS.c.guardian_id).where(
+        GUARDIANS.c.minor_id.in_(minor_ids), GUARDIANS.c.guardian_id.is_not(None)
+    )
+    return sorted({int(g) for g in (await session.exec(statement)).all()})
+
+
 async def erase_people(
-    session: AsyncSession, pseudonyms: Mapping[int, int], *, nonce: str, now: datetime
+    session: AsyncSession,
+    pseudonyms: Mapping[int, int],
+    *,
+    guardians: Mapping[int, int] | None = None,
+    nonce: str,
+    now: datetime,
 ) -> None:
     """Replace each person's Telegram id by their pseudonym in every kept row, delete the rows
     that served only them and their `users` row. The caller commits.
 
     A pseudonymous `users` row (no name, no language of their own) keeps the consent time of
-    people who had consented, so the figures of their units stay as they were.
+    people who had consented, so the figures of their units stay as they were. The guardians
+    who agreed for erased minors get their own pseudonyms (`guardians`) in those proofs.
     """
     if not pseudonyms:
         return
@@ -315,6 +329,12 @@ async def erase_people(
         .where(col(Membership.user_id).in_(ids), col(Membership.until).is_(None))
         .values(until=now)
     )
+    if guardians:
+        await session.exec(
+            update(GUARDIANS)
+            .where(GUARDIANS.c.minor_id.in_(ids), GUARDIANS.c.guardian_id.in_(sorted(guardians)))
+            .values(guardian_id=_swap(GUARDIANS.c.guardian_id, guardians))
+        )
     for model, column in (
         (Membership, "user_id"),
         (Broadcast, "created_by"),
