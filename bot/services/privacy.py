@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -79,10 +79,22 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-async def export(session: AsyncSession, user_id: int, *, now: datetime | None = None) -> bytes:
-    """Everything held about the person, as a JSON file (UTF-8)."""
+async def export(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    open_dialogue: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """Everything held about the person, as a JSON file (UTF-8); `open_dialogue` is what a
+    wizard they left open remembers (its draft)."""
     held = await store.held_about(session, user_id)
-    document = {"telegram_id": user_id, "exported_at": now or utcnow(), **held}
+    document = {
+        "telegram_id": user_id,
+        "exported_at": now or utcnow(),
+        **held,
+        "open_dialogue": dict(open_dialogue or {}),
+    }
     return json.dumps(document, ensure_ascii=False, indent=2, default=_json_value).encode()
 
 

@@ -257,6 +257,7 @@ async def test_export_holds_every_kind_of_row(offline: OfflineBot, world: World)
     assert data["broadcasts_created"][0]["body"] == "Họp lớp"
     assert data["reminders_created"][0]["text"] == "Đọc Chỉ thị 07"
     assert data["invites_created"][0]["code"] == "LAN-MOI"
+    assert data["open_dialogue"] == {}
     assert offline.emulator.violations == []
 
 

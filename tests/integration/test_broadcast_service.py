@@ -68,7 +68,11 @@ async def org(sessionmaker: async_sessionmaker[AsyncSession]) -> Org:
         now = utcnow()
 
         def person(user_id: int, **fields: object) -> User:
-            values: dict[str, object] = {"consent_at": now, "consent_version": CONSENT_VERSION, **fields}
+            values: dict[str, object] = {
+                "consent_at": now,
+                "consent_version": CONSENT_VERSION,
+                **fields,
+            }
             return User(id=user_id, first_name=f"U{user_id}", **values)  # type: ignore[arg-type]
 
         session.add_all(

@@ -80,7 +80,9 @@ async def privacy_action(
     await query.answer()
     match callback_data.action:
         case "export":
-            document = await privacy_service.export(session, user.id)
+            document = await privacy_service.export(
+                session, user.id, open_dialogue=await state.get_data()
+            )
             await message.answer_document(
                 BufferedInputFile(document, filename="canhgiac-du-lieu-cua-toi.json")
             )
