@@ -3,7 +3,7 @@ and the guardian's side. The notice itself is in `texts`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,8 @@ from bot.telegram.callbacks import GuardianCb
 
 
 def _date(moment: datetime, zone: ZoneInfo) -> str:
+    if moment.tzinfo is None:  # SQLite hands stored UTC times back without their zone
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).strftime("%H:%M %d/%m/%Y")
 
 

@@ -286,6 +286,9 @@ async def test_a_minor_waits_for_a_guardian_before_anything_is_logged(
 
     gate = (await minor.send("chỉ thị 07"))[-1]  # anything: the gate says where it stands
     assert payload in plain_text(gate) and "chưa đồng ý" in plain_text(gate)
+    until = re.compile(r"\d\d:\d\d \d\d/\d\d/\d{4}")
+    shown = until.search(plain_text(asked))
+    assert shown is not None and shown[0] in plain_text(gate)  # the same local time, read back
     own = (await minor.send(f"/start {payload}"))[-1]
     assert "không phải cho bạn" in plain_text(own)
     async with offline.storage.sessionmaker() as session:
