@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import BigInteger, String, cast, func
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from typer.testing import CliRunner
 
 from bot.domain.periods import this_month
 from bot.domain.privacy import pseudonym
@@ -22,6 +26,7 @@ from bot.settings import Settings
 from bot.storage import ledger, load_all_models
 from bot.storage import privacy as store
 from bot.storage.clock import utcnow
+from bot.storage.database import create_engine, create_sessionmaker
 from bot.storage.models import InviteCode, Membership, Unit, User
 from bot.storage.models_delivery import Delivery, DeliveryContent
 from bot.storage.models_privacy import GuardianConsent
@@ -245,3 +250,46 @@ async def test_the_pseudonym_key_is_made_once(session: AsyncSession) -> None:
     assert first == second and len(first) == 64
     configured = Settings(pseudonym_key="from-the-environment", _env_file=None)  # type: ignore[call-arg]
     assert await privacy.pseudonym_key(session, configured) == b"from-the-environment"
+
+
+def test_the_command_line_exports_erases_and_purges(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An administrator answers a request made to them, outside the bot."""
+    from bot.cli.app import app
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("PSEUDONYM_KEY", KEY.decode())
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    person = 7_316_492_085
+
+    async def prepare() -> None:
+        engine = create_engine(database_url)
+        async with create_sessionmaker(engine)() as session:
+            unit = await _unit(session)
+            await _join_and_act(session, person, unit, 1)
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    cli = CliRunner()
+    exported = cli.invoke(app, ["privacy", "export", str(person), "-o", "lan.json"])
+    assert exported.exit_code == 0, exported.output
+    assert json.loads((tmp_path / "lan.json").read_text())["user"]["first_name"] == "Lan"
+    refused = cli.invoke(app, ["privacy", "erase", str(person)])
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    erased = cli.invoke(app, ["privacy", "erase", str(person), "--yes"])
+    assert erased.exit_code == 0, erased.output
+    purged = cli.invoke(app, ["privacy", "purge"])
+    assert purged.exit_code == 0 and "erased 0 person(s)" in purged.stdout
+
+    async def check() -> list[str]:
+        engine = create_engine(database_url)
+        async with create_sessionmaker(engine)() as session:
+            found = await holders(session, person)
+            alias = await session.get(User, pseudonym(person, KEY))  # PSEUDONYM_KEY was used
+            assert alias is not None
+        await engine.dispose()
+        return found
+
+    assert asyncio.run(check()) == []
