@@ -81,7 +81,7 @@ def consent_notice(retention_days: int, contact: str) -> str:
         "• to access and get a copy: /riengtu → Export my data (a file);\n"
         "• to correct: your name and username are refreshed from your Telegram profile at "
         "every message, so change them in Telegram; your language: /ngonngu; your units and "
-        "roles: ask your unit's officer;\n"
+        "roles: ask {whom};\n"
         "• to delete: /riengtu → Delete my data;\n"
         "• to restrict or object: on honour rolls show only your initials (/riengtu); for "
         "anything else, ask {whom}, or withdraw your consent;\n"
