@@ -113,7 +113,8 @@ def guardian_notice(retention_days: int) -> str:
         "at most {days} days after they leave their last unit.\n\n"
         "If you agree, I also keep your Telegram id and the time, as proof of your consent, "
         "for as long as their data is kept. You can withdraw your consent by opening this "
-        "link again.\n\n"
+        "link again. As for anyone who writes to me, your Telegram id and language are "
+        "otherwise deleted within 7 days, unless you agree to use the bot yourself.\n\n"
         "Do you agree, as their parent or legal guardian?"
     ).format(days=retention_days)
 
