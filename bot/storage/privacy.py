@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table, and_, case, delete, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import bindparam
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.privacy import rekeyed
@@ -46,21 +46,25 @@ def _t(model: Any) -> Table:
 EVENTS, FIRES, DELIVERIES, USERS = _t(ParticipationEvent), _t(ReminderFire), _t(Delivery), _t(User)
 GUARDIANS = _t(GuardianConsent)
 
-# Kept rows whose person columns get the pseudonym (the rollups move in `stats`).
-PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("participation_events", "user_id"),
+# Kept rows whose column simply gets the pseudonym: a new table of this kind needs only a line.
+REPLACED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("memberships", "user_id"),
-    ("deliveries", "chat_id"),
-    ("deliveries", "user_id"),
-    ("reminder_fires", "user_id"),
     ("broadcasts", "created_by"),
-    ("broadcasts", "status_chat_id"),  # set to NULL: the status message is no longer kept up
     ("reminders", "created_by"),
     ("invite_codes", "created_by"),
     ("guardian_consents", "minor_id"),
     ("guardian_consents", "guardian_id"),
-    ("users", "id"),
-    ("stats_user_days", "user_id"),
+)
+# Kept rows that need more than that (see `erase_people`).
+PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
+    *REPLACED_COLUMNS,
+    ("participation_events", "user_id"),  # and the key re-keyed
+    ("reminder_fires", "user_id"),  # and the key re-keyed
+    ("deliveries", "chat_id"),  # pending rows cancelled first
+    ("deliveries", "user_id"),
+    ("broadcasts", "status_chat_id"),  # set to NULL: the status message is no longer kept up
+    ("users", "id"),  # deleted; a pseudonymous row keeps the consent time
+    ("stats_user_days", "user_id"),  # the rollups move in `stats.reassign_people`
     ("stats_user_months", "user_id"),
     ("stats_user_activity", "user_id"),
     ("stats_first_reads", "user_id"),
@@ -335,21 +339,14 @@ async def erase_people(
             .where(GUARDIANS.c.minor_id.in_(ids), GUARDIANS.c.guardian_id.in_(sorted(guardians)))
             .values(guardian_id=_swap(GUARDIANS.c.guardian_id, guardians))
         )
-    for model, column in (
-        (Membership, "user_id"),
-        (Broadcast, "created_by"),
-        (Reminder, "created_by"),
-        (InviteCode, "created_by"),
-        (GuardianConsent, "minor_id"),
-        (GuardianConsent, "guardian_id"),
-    ):
-        await _replace(session, _t(model), column, pseudonyms)
+    tables = SQLModel.metadata.tables
+    for name, column in REPLACED_COLUMNS:
+        await _replace(session, tables[name], column, pseudonyms)
     await session.exec(
         update(Broadcast).where(col(Broadcast.status_chat_id).in_(ids)).values(status_chat_id=None)
     )
-    for personal in (QuizAttempt, QuizReview, LessonView):
-        table = _t(personal)
-        await session.exec(delete(table).where(table.c.user_id.in_(ids)))
+    for name, column in PERSONAL_TABLES:
+        await session.exec(delete(tables[name]).where(tables[name].c[column].in_(ids)))
     await stats.reassign_people(connection, pseudonyms)
     await _replace_users(session, pseudonyms, now)
 
