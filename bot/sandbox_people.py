@@ -15,6 +15,7 @@ from bot.offline import OfflineBot
 from bot.services.demo import DEMO_INVITES
 from bot.storage.models import Role, User
 from bot.storage.units import active_memberships
+from bot.telegram.callbacks import AgeCb
 
 BASE_USER_ID = 700_000_000
 YOU = 1
@@ -130,6 +131,10 @@ class People:
             if notice is None or agree is None:
                 raise RuntimeError("the demo learners found no data notice to agree to")
             await chat.press_data(notice, agree)
+            age = chat.last_with_buttons()
+            if age is None:
+                raise RuntimeError("the demo learners were not asked their age")
+            await chat.press_data(age, AgeCb(minor=False).pack())
             await chat.send(f"/start {code}")
             if "learner in" not in await self.roles(person):
                 raise RuntimeError(f"demo learner {person} could not join with {code}")

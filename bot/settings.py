@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     holiday_calendar: str = "VN"
     holidays: Annotated[list[str], NoDecode] = Field(default_factory=list)
     holidays_exclude: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Personal data: kept this many days after a person's last membership ends (a daily purge).
+    retention_days: int = Field(default=365, ge=1, le=36500)
+    # The secret behind the pseudonyms that replace an erased person's Telegram id; if unset,
+    # one is generated once and stored in the database (a warning says so at start).
+    pseudonym_key: SecretStr | None = None
+    # Who to contact about personal data (e.g. "Phòng CNTT, 024 1234 5678"), shown in the notice.
+    privacy_contact: str = Field(default="", max_length=200)
 
     _env_path: Path | None = PrivateAttr(default=None)
     _home: Path = PrivateAttr(default_factory=Path.cwd)
@@ -229,10 +236,15 @@ class Settings(BaseSettings):
         return token
 
     def secret_values(self) -> list[str]:
-        """What no log line may show: the bot token, the webhook secret, the database password."""
+        """What no log line may show: the bot token, the webhook secret, the pseudonym key and the
+        database password."""
         from sqlalchemy.engine import make_url
 
-        values = [s.get_secret_value() for s in (self.bot_token, self.webhook_secret) if s]
+        values = [
+            s.get_secret_value()
+            for s in (self.bot_token, self.webhook_secret, self.pseudonym_key)
+            if s
+        ]
         try:
             password = make_url(self.database_url).password
         except ValueError:

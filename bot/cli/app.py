@@ -159,6 +159,7 @@ for _module, _name in (
     ("bot.cli.stats", "stats"),
     ("bot.cli.demo", "demo"),
     ("bot.cli.broadcast", "broadcast"),
+    ("bot.cli.privacy", "privacy"),
 ):
     _mount(_module, _name)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, String, cast, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
+from sqlmodel import select as sqlmodel_select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.emulator import Emulator
 from bot.logging_setup import QUIET, setup_logging
@@ -27,6 +30,24 @@ async def database_texts(engine: AsyncEngine) -> dict[str, str]:
             found[table.name] = "\n".join(
                 " | ".join("" if value is None else str(value) for value in row) for row in rows
             )
+    return found
+
+
+async def holders(session: AsyncSession, value: int) -> list[str]:
+    """Every table.column where some row holds `value`: as the number, or inside a text where
+    it stands alone (not part of a longer number). Times are skipped: their digits are not ids."""
+    whole = re.compile(rf"(?<![0-9]){re.escape(str(value))}(?![0-9])")
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, Date | DateTime):
+                continue
+            statement = sqlmodel_select(cast(column, String)).where(
+                cast(column, String).contains(str(value))
+            )
+            texts = (await session.exec(statement)).all()
+            if any(whole.search(str(text)) for text in texts if text):
+                found.append(f"{table.name}.{column.name}")
     return found
 
 

@@ -50,6 +50,7 @@ async def test_a_trainer_broadcasts_and_a_learner_acknowledges(
         f"""
 /start
 1
+2
 /start GIANGVIEN
 /phatbai
 /press Đơn vị
@@ -94,6 +95,7 @@ async def test_two_people_a_group_an_alert_and_files(emulator: Emulator, tmp_pat
         """
 /start
 1
+2
 /start HOCVIEN
 /baihoc
 1
@@ -105,6 +107,7 @@ async def test_two_people_a_group_an_alert_and_files(emulator: Emulator, tmp_pat
 /as 2 Minh
 /start
 1
+2
 /start CANBO
 /thongke
 /press Excel

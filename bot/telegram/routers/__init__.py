@@ -6,11 +6,13 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
+    from bot.telegram import private_chat
     from bot.telegram.routers import (
         broadcast,
         consent_gate,
         errors,
         fallback,
+        guardian,
         help,
         honour,
         invites,
@@ -28,6 +30,9 @@ def get_routers() -> list[Router]:
         # Before everything that needs the person's record.
         no_user.router,
         start.router,
+        # Before every feature: private commands and panels answered in a group.
+        private_chat.router,
+        guardian.router,  # before the consent gate: a guardian need not consent themselves
         settings.router,
         help.router,
         consent_gate.router,

@@ -41,6 +41,7 @@ from bot.telegram import broadcast_views as views
 from bot.telegram.callbacks import BroadcastAckCb, BroadcastCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.private_chat import command_payload, private_buttons, private_command
 from bot.telegram.screens import replace_query_screen
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,10 @@ async def start_broadcast(
     )
     text, keyboard = views.units_view(tree, units, set())
     await message.answer(text, reply_markup=keyboard)
+
+
+private_command(BROADCAST, start_broadcast)
+private_buttons(BroadcastCb, lambda _: command_payload(BROADCAST))
 
 
 @router.callback_query(BroadcastCb.filter(F.act == "unit"), Form.units)

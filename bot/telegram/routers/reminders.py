@@ -32,6 +32,7 @@ from bot.telegram.callbacks import ReminderAdminCb as Cb
 from bot.telegram.callbacks import ReminderCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.private_chat import command_payload, private_buttons, private_command
 from bot.telegram.reminder_cards import ReminderRenderer, offer_payload
 from bot.telegram.routers import reminder_wizard as wizard
 from bot.telegram.routers.reminder_wizard import reply, show
@@ -124,6 +125,10 @@ async def show_menu(
         await message.answer(views.not_trainer())
         return
     await reply(message, await _menu(session, access, settings, content, banks))
+
+
+private_command(REMINDERS, show_menu)
+private_buttons(Cb, lambda _: command_payload(REMINDERS))
 
 
 @router.callback_query(Cb.filter(F.act == "menu"))
