@@ -127,6 +127,7 @@ async def prepare_outbox(database_url: str, chats: Sequence[int]) -> None:
     """Migrate, then write N consented users and one pending delivery each."""
     from bot.delivery import outbox
     from bot.delivery.render import Payload
+    from bot.services.users import CONSENT_VERSION
     from bot.storage import ledger, migrate
     from bot.storage.clock import utcnow
     from bot.storage.database import create_engine, create_sessionmaker
@@ -139,7 +140,7 @@ async def prepare_outbox(database_url: str, chats: Sequence[int]) -> None:
         unit = Unit(code="BENCH", name="Đơn vị thử tải")
         session.add(unit)
         now = utcnow()
-        session.add_all(User(id=c, consent_at=now, consent_version=1) for c in chats)
+        session.add_all(User(id=c, consent_at=now, consent_version=CONSENT_VERSION) for c in chats)
         await session.flush()
         assert unit.id is not None
         content = await outbox.add_content(

@@ -13,6 +13,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from bot.domain.text import classic_tones
 from bot.emulator import Emulator, SentMessage
 
 
@@ -41,9 +42,9 @@ class UpdateTracker(BaseMiddleware):
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self.handled >= count), within)
 
-    async def queued(self, within: float = 10.0) -> None:
-        """One more update was queued: wait until it (and all before it) are handled."""
-        self.expected += 1
+    async def queued(self, within: float = 10.0, count: int = 1) -> None:
+        """`count` more updates were queued: wait until they (and all before) are handled."""
+        self.expected += count
         await self.wait_for(self.expected, within)
 
 
@@ -76,6 +77,7 @@ class ChatDriver:
         self.chat_id = chat_id if chat_id is not None else user_id
         self.timeout = timeout
         emulator.add_user(user_id, first_name=first_name, language_code=language_code)
+        self.last_query_id: str | None = None
         self._snapshot = self._state()
 
     def _state(self) -> dict[int, str]:
@@ -100,22 +102,79 @@ class ChatDriver:
         await self.tracker.queued(self.timeout)
         return self.changes()
 
+    async def send_together(self, text: str, times: int) -> list[SentMessage]:
+        """Send `text` `times` times before the bot handles any of them (an impatient person,
+        a flaky network); returns what changed once every copy is handled."""
+        self.changes()
+        for _ in range(times):
+            self.emulator.send_text(self.user_id, text, chat_id=self._group_id())
+        await self.tracker.queued(self.timeout, count=times)
+        return self.changes()
+
     async def press(self, label: str, message: SentMessage | None = None) -> list[SentMessage]:
-        """Press the button whose text contains `label` (in `message`, else the newest one)."""
+        """Press the button whose text contains `label` (in `message`, else the newest one).
+        Tone marks may be placed either way: "Huỷ" finds "Hủy"."""
+        target, data = self._button(label, message)
+        return await self.press_data(target, data)
+
+    async def press_together(
+        self, label: str, times: int, message: SentMessage | None = None
+    ) -> list[str]:
+        """Press the button `times` times before the bot handles any press (a double tap)."""
+        target, data = self._button(label, message)
+        return await self.press_data_together(target, data, times)
+
+    async def press_data(
+        self, message: SentMessage, data: str, *, forged: bool = False
+    ) -> list[SentMessage]:
+        """Press with `data`; `forged` sends it even if no button of the message carries it."""
+        self.changes()
+        self.last_query_id = self.emulator.press_button(
+            self.user_id, self.chat_id, message.message_id, data, forged=forged
+        )
+        await self.tracker.queued(self.timeout)
+        return self.changes()
+
+    def last_answer(self) -> dict[str, Any] | None:
+        """The bot's `answerCallbackQuery` to the last press: its toast or alert, if any."""
+        if self.last_query_id is None:
+            return None
+        return self.emulator.callback_answers.get(self.last_query_id)
+
+    async def vote(self, poll: SentMessage, option_ids: list[int]) -> list[SentMessage]:
+        """Answer a poll in this chat; waits until the bot has handled every update it made
+        (a `poll_answer` and a `poll`, as far as the bot asked for them)."""
+        if poll.poll is None:
+            raise LookupError(f"message {poll.message_id} is not a poll")
+        self.changes()
+        bot = self.emulator.state.bot(None)
+        before = bot.next_update_id
+        self.emulator.answer_poll(self.user_id, poll.poll["id"], option_ids)
+        for _ in range(bot.next_update_id - before):
+            await self.tracker.queued(self.timeout)
+        return self.changes()
+
+    async def press_data_together(self, message: SentMessage, data: str, times: int) -> list[str]:
+        """Press the button with `data` `times` times at once; the callback query ids, once
+        every press is handled (`emulator.callback_answers` holds what each was told)."""
+        self.changes()
+        queries = [
+            self.emulator.press_button(self.user_id, self.chat_id, message.message_id, data)
+            for _ in range(times)
+        ]
+        await self.tracker.queued(self.timeout, count=times)
+        return queries
+
+    def _button(self, label: str, message: SentMessage | None) -> tuple[SentMessage, str]:
         target = message or self.last_with_buttons()
         if target is None:
             raise LookupError("no message with buttons in this chat")
+        wanted = classic_tones(label)
         for row in target.buttons():
             for text, data in row:
-                if label in text and data is not None and not is_link(data):
-                    return await self.press_data(target, data)
+                if wanted in classic_tones(text) and data is not None and not is_link(data):
+                    return target, data
         raise LookupError(f"no button {label!r} in message {target.message_id}")
-
-    async def press_data(self, message: SentMessage, data: str) -> list[SentMessage]:
-        self.changes()
-        self.emulator.press_button(self.user_id, self.chat_id, message.message_id, data)
-        await self.tracker.queued(self.timeout)
-        return self.changes()
 
     def last_with_buttons(self) -> SentMessage | None:
         for message in reversed(self.emulator.messages(self.chat_id)):

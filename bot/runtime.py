@@ -6,11 +6,9 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +20,7 @@ from bot.storage import migrate
 from bot.storage.database import create_engine, create_sessionmaker
 from bot.telegram.commands import publish_commands
 from bot.telegram.dispatcher import create_bot, create_dispatcher
+from bot.telegram.webhook import build_webhook_app
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +99,7 @@ async def serve(settings: Settings) -> None:
 async def _serve_webhook(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
     assert settings.webhook_secret is not None and settings.webhook_url is not None
     secret = settings.webhook_secret.get_secret_value()
-    app = web.Application()
-    # Answer Telegram only after the handler ran: a crash mid-handler then gets redelivered.
-    path = urlsplit(settings.webhook_url).path or "/"
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False).register(
-        app, path=path
-    )
-    setup_application(app, dispatcher, bot=bot)
+    app = build_webhook_app(bot, dispatcher, settings)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)

@@ -1,4 +1,5 @@
-"""The one scheduler: APScheduler 3 jobs derived from the `reminders` table, run by the leader.
+"""The one scheduler: APScheduler 3 jobs derived from the `reminders` table, run by the leader,
+and the system jobs: the 19/8 offer, monthly reports and the daily privacy purge.
 
 Jobs are not kept in an APScheduler job store. The `Reminder` rows are the truth and
 `ReminderFire` records what fired, so the leader rebuilds every job at start (explicit id
@@ -47,11 +48,13 @@ from bot.domain.schedules import (
     system_clock,
 )
 from bot.leader import LeaderLock, LeadingTask, leader_lock_for
-from bot.services import monthly_reports, reminder_campaign
+from bot.services import monthly_reports, privacy, reminder_campaign
+from bot.services.privacy import StateEraser
 from bot.services.reminder_fires import fire_due
 from bot.services.reminders import aware, last_fire_at, owed_since, schedule_of
 from bot.settings import ConfigError, Settings
 from bot.storage.models_reminders import FireKind, Reminder, ReminderFire
+from bot.telegram.person_state import state_eraser
 from bot.telegram.reminder_cards import MonthlyReportRenderer, OfferRenderer, ReminderRenderer
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,8 @@ SYNC_INTERVAL = 5.0  # seconds between two looks at the reminders table (and at 
 REMINDER_JOB = "reminder:"
 REPORT_JOB = "monthly-reports"
 OFFER_JOB = "campaign-offer"
+PURGE_JOB = "privacy-purge"
+PURGE_CRON = "30 3 * * *"  # 03:30 local, daily: see bot.domain.privacy for why daily matters
 
 
 class ScheduleTrigger(BaseTrigger):
@@ -85,7 +90,7 @@ def checked_settings(settings: Settings) -> Holidays:
     except ScheduleError as exc:
         raise ConfigError(f"REMINDER_QUIET_HOURS is invalid: {exc}") from exc
     try:
-        return Holidays.parse(settings.holidays)
+        return settings.holiday_rules()
     except ScheduleError as exc:
         raise ConfigError(f"HOLIDAYS is invalid: {exc}") from exc
 
@@ -129,8 +134,10 @@ class ReminderScheduler(LeadingTask):
         clock: Clock = system_clock,
         sync_interval: float = SYNC_INTERVAL,
         wake_sender: Callable[[], None] = lambda: None,
+        forget_state: StateEraser | None = None,
     ) -> None:
         super().__init__(lock, sync_interval)
+        self.forget_state = forget_state
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.renderers = renderers
@@ -307,6 +314,8 @@ class ReminderScheduler(LeadingTask):
             schedule = self._system_schedule(cron)
             owed = await self._last_of_kind(kind) or now - self.grace
             self._add(job_id, schedule, self._first_run(job_id, schedule, owed, now), job)
+        purge = self._system_schedule(PURGE_CRON)
+        self._add(PURGE_JOB, purge, purge.next_fire(now), self._purge)
 
     async def _owed(self, cron: str, kind: FireKind) -> datetime | None:
         now = self.clock()
@@ -325,6 +334,29 @@ class ReminderScheduler(LeadingTask):
         if outcome.fire_id is not None:
             log.info("19/8 series offered to %d trainer(s)", outcome.recipients)
             self.wake_sender()
+
+    async def purge(self) -> privacy.PurgeResult:
+        """Delete first contacts who never agreed and erase people kept past RETENTION_DAYS.
+        Nothing is owed for a missed day: the next run removes the same rows."""
+        async with self.sessionmaker() as session:
+            key = await privacy.pseudonym_key(session, self.settings)
+            result = await privacy.purge(
+                session,
+                now=self.clock(),
+                retention_days=self.settings.retention_days,
+                key=key,
+                forget_state=self.forget_state or privacy.forget_nothing,
+            )
+        if result.first_contacts or result.erased:
+            log.info(
+                "Privacy purge: %d first contact(s) deleted, %d person(s) erased",
+                result.first_contacts,
+                result.erased,
+            )
+        return result
+
+    async def _purge(self) -> None:
+        await self.purge()
 
     async def _reports(self) -> None:
         due = await self._owed(monthly_reports.REPORT_CRON, FireKind.REPORT)
@@ -367,6 +399,7 @@ def attach_scheduler(dispatcher: Dispatcher) -> None:
             clock=data.get("reminder_clock") or system_clock,
             sync_interval=data.get("reminder_sync_interval") or SYNC_INTERVAL,
             wake_sender=wake,
+            forget_state=state_eraser(dispatcher.fsm.storage, bot.id),
         )
         dispatcher.workflow_data["reminder_scheduler"] = scheduler
         scheduler.start()

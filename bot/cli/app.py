@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from bot import __version__
-from bot.cli.common import FAILED, fail, load_settings
+from bot.cli.common import FAILED, OPTIONS, fail, load_settings
 from bot.logging_setup import setup_logging
 from bot.settings import ConfigError
 
@@ -51,8 +51,29 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file",
+            envvar="CANHGIAC_ENV_FILE",
+            help="Settings file to read (default: .env in the working folder, else in the "
+            "project folder). On a systemd host: the service's EnvironmentFile.",
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Say which settings file, home folder and database are used."
+        ),
+    ] = False,
 ) -> None:
-    """Cảnh Giác."""
+    """Cảnh Giác.
+
+    Relative paths in the settings (a SQLite DATABASE_URL, CONTENT_DIR, QUIZZES_DIR) are read
+    against CANHGIAC_HOME, by default the folder of the settings file.
+    """
+    OPTIONS.env_file = env_file
+    OPTIONS.verbose = verbose
 
 
 @app.command()
@@ -61,7 +82,7 @@ def run() -> None:
     from bot.runtime import serve
 
     settings = load_settings(FAILED)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, secrets=settings.secret_values())
     try:
         settings.token()
     except ConfigError as exc:
@@ -74,18 +95,30 @@ def sandbox(
     script: Annotated[
         Path | None, typer.Option(help="Replay the lines of FILE and print the transcript.")
     ] = None,
+    files: Annotated[
+        Path,
+        typer.Option(
+            "--files", help="Folder for the files the bot sends (reports, charts, QR codes)."
+        ),
+    ] = Path("sandbox-files"),
 ) -> None:
-    """Chat with the bot offline: no token, a local Bot API emulator, a throw-away database."""
+    """Chat with the bot offline: no token, a local Bot API emulator, a throw-away database.
+
+    Toasts and alerts are printed, files the bot sends are saved, several people and a group
+    chat take part (type /who once it runs).
+    """
     from bot.sandbox import run_sandbox
 
     settings = load_settings(FAILED)
-    setup_logging("WARNING")
+    if OPTIONS.verbose:
+        typer.echo("The sandbox uses a throw-away SQLite database of its own.", err=True)
+    setup_logging("WARNING", secrets=settings.secret_values())
     lines = None
     if script is not None:
         if not script.is_file():
             fail(f"script not found: {script}")
         lines = script.read_text(encoding="utf-8").splitlines()
-    run_async(run_sandbox(settings, script=lines))
+    run_async(run_sandbox(settings, script=lines, files=files))
 
 
 @db_app.command("upgrade")
@@ -95,6 +128,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     from bot.storage import migrate
 
     settings = load_settings(FAILED)
+    if settings.database_file is not None and not settings.database_file.exists():
+        typer.echo(f"Creating the database {settings.database_file}.")
 
     async def _upgrade() -> None:
         storage = await open_storage(settings, upgrade=False)
@@ -124,6 +159,7 @@ for _module, _name in (
     ("bot.cli.stats", "stats"),
     ("bot.cli.demo", "demo"),
     ("bot.cli.broadcast", "broadcast"),
+    ("bot.cli.privacy", "privacy"),
 ):
     _mount(_module, _name)
 

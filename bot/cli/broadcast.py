@@ -23,7 +23,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli.common import FAILED, UNUSABLE, fail, load_settings
+from bot.cli.common import FAILED, UNUSABLE, fail, load_settings, require_database
 from bot.delivery.render import Payload
 from bot.services import broadcasts
 from bot.services.access import Access
@@ -79,6 +79,7 @@ def send(
     if text is not None and not text.strip():
         fail("--text is empty")
     settings = load_settings()
+    require_database(settings)
     try:
         token = settings.token()
     except ConfigError as exc:
@@ -242,7 +243,9 @@ def _print_progress(found: broadcasts.Progress, missed: list[broadcasts.Undelive
 @app.command("status")
 def status(broadcast_id: Annotated[int, typer.Argument(help="The broadcast number.")]) -> None:
     """How a broadcast went: messages per status and the reasons of failures."""
-    _run(_status(load_settings(), broadcast_id))
+    settings = load_settings()
+    require_database(settings)
+    _run(_status(settings, broadcast_id))
 
 
 async def _status(settings: Settings, broadcast_id: int) -> None:

@@ -18,6 +18,7 @@ from bot.cli.common import fail, load_settings
 from bot.domain.content import Library
 from bot.domain.content_check import scan_content
 from bot.domain.content_model import LANGUAGES, Problem
+from bot.domain.synonyms import load_synonyms
 
 app = typer.Typer(
     help="Explainers: check the content folder, try the search, preview an explainer.",
@@ -65,19 +66,24 @@ def _library(directory: Path) -> Library:
             f"Warning: {len(scan.problems)} content problem(s); run `canhgiac content check`.",
             err=True,
         )
-    return Library(scan.explainers)
+    return Library(scan.explainers, load_synonyms(directory))
 
 
 @app.command("check")
 def check(directory: DirOption = None) -> None:
-    """Check every explainer: front matter, Markdown, message sizes, links, languages."""
+    """Check every explainer: front matter, Markdown, message sizes, links, languages; and
+    warn (failing too) where a replaced document is cited without its successor, or an
+    abbreviation is used before it is spelled out. The bot serves files with warnings."""
     folder = _content_dir(directory)
     scan = scan_content(folder)
     for problem in scan.problems:
         typer.echo(_line(problem))
-    if scan.problems:
-        files = len({problem.path for problem in scan.problems})
-        typer.echo(f"{len(scan.problems)} problem(s) in {files} file(s).")
+    for warning in scan.warnings:
+        typer.echo(f"{_shown(warning.path)}:{warning.line}: warning: {warning.message}")
+    if scan.problems or scan.warnings:
+        files = len({problem.path for problem in [*scan.problems, *scan.warnings]})
+        warned = f" and {len(scan.warnings)} warning(s)" if scan.warnings else ""
+        typer.echo(f"{len(scan.problems)} problem(s){warned} in {files} file(s).")
         raise typer.Exit(1)
     per_lang = {lang: sum(1 for e in scan.explainers if e.lang == lang) for lang in LANGUAGES}
     sections = sum(len(explainer.sections) for explainer in scan.explainers)

@@ -72,7 +72,7 @@ def seed(
             return result
 
     try:
-        result = with_session(settings, run)
+        result = with_session(settings, run, create=True)
     except demo_seed.SeedError as exc:
         fail(str(exc))
     typer.echo(

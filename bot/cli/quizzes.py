@@ -13,8 +13,14 @@ import typer
 
 from bot.cli.common import fail, load_settings
 from bot.domain.quiz import Problem, QuizFormatError
-from bot.domain.quiz_check import scan_banks
-from bot.domain.quiz_import import DEFAULT_PASS_MARK, DEFAULT_SECONDS, import_table
+from bot.domain.quiz_check import bank_warnings, scan_banks
+from bot.domain.quiz_import import (
+    DEFAULT_PASS_MARK,
+    DEFAULT_SECONDS,
+    UnreadableTable,
+    import_table,
+)
+from bot.domain.quiz_lint import MAX_LONGEST_SHARE, MIN_QUESTIONS, BankFairness, lint_banks
 
 app = typer.Typer(
     help="Quiz banks: check them, import one from a spreadsheet.",
@@ -32,6 +38,15 @@ def _print_problems(problems: list[Problem]) -> None:
         typer.echo(str(problem), err=True)
 
 
+def _print_fairness(numbers: list[BankFairness]) -> None:
+    typer.echo("bank | questions | single-answer | right option longest | share")
+    for row in numbers:
+        typer.echo(
+            f"{row.bank_id} | {row.questions} | {row.single_answer} | "
+            f"{row.correct_longest} | {row.longest_share:.0%}"
+        )
+
+
 @app.command("check")
 def check(
     directory: Annotated[
@@ -41,8 +56,21 @@ def check(
         Path | None,
         typer.Option("--content-dir", help="Explainers folder (default: CONTENT_DIR)."),
     ] = None,
+    lint: Annotated[
+        bool,
+        typer.Option(
+            "--lint",
+            help=(
+                f"Also check fairness: the right option the longest in at most "
+                f"{MAX_LONGEST_SHARE:.0%} per bank, no wrong options sharing a telling "
+                f"opening, at least {MIN_QUESTIONS} questions per bank."
+            ),
+        ),
+    ] = False,
 ) -> None:
-    """Check every bank: schema, Telegram poll limits, unique ids, explainer links."""
+    """Check every bank: schema, Telegram poll limits, unique ids, explainer links; warn
+    (failing too) where a replaced document is cited without its successor or an
+    abbreviation is not spelled out."""
     if directory is None or content_dir is None:
         settings = load_settings()
         directory = directory or settings.quizzes_dir
@@ -52,10 +80,21 @@ def check(
     if not (content_dir / "vi").is_dir():
         fail(f"no Vietnamese explainers at {content_dir / 'vi'}: learn_more cannot be checked")
     files, problems = scan_banks(directory, content_dir)
-    if problems:
-        _print_problems(problems)
-        broken = len({problem.path for problem in problems})
-        typer.echo(f"{_count(len(problems), 'problem')} in {_count(broken, 'file')}.", err=True)
+    warnings = bank_warnings(files, content_dir)
+    findings: list[Problem] = []
+    if lint:
+        numbers, findings = lint_banks(files)
+        _print_fairness(numbers)
+    _print_problems(problems)
+    for warning in [*warnings, *findings]:
+        typer.echo(f"{warning.path}:{warning.line}: warning: {warning.message}", err=True)
+    if problems or warnings or findings:
+        broken = len({problem.path for problem in [*problems, *warnings, *findings]})
+        flagged = len(warnings) + len(findings)
+        warned = f", {_count(flagged, 'warning')}" if flagged else ""
+        typer.echo(
+            f"{_count(len(problems), 'problem')}{warned} in {_count(broken, 'file')}.", err=True
+        )
         raise typer.Exit(1)
     questions = sum(len(bank_file.questions) for bank_file in files)
     typer.echo(f"{_count(len(files), 'bank')}, {_count(questions, 'question')}: no problems.")
@@ -112,6 +151,8 @@ def import_(
             content_dir=content_dir,
             out=target,
         )
+    except UnreadableTable as exc:
+        fail(f"cannot read {file}: {exc.reason}")
     except QuizFormatError as exc:
         _print_problems(exc.problems)
         fail(f"{_count(len(exc.problems), 'problem')} in {file}; nothing was written")

@@ -16,18 +16,24 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli.common import FAILED, fail, load_settings
+from bot.cli.common import FAILED, fail, load_settings, require_database
 from bot.domain.periods import PeriodError, parse_date
+from bot.domain.quiz import QuizFormatError
 from bot.domain.schedules import (
     Holidays,
     Kind,
+    QuietHours,
     ScheduleError,
     parse_local_datetime,
     parse_monthly,
+    parse_time,
     parse_weekly,
+    weekday_names,
 )
 from bot.services import reminders as svc
+from bot.services.bank_store import BankStore
 from bot.services.grants import ScopeError
+from bot.settings import Settings
 from bot.storage.clock import utcnow
 from bot.storage.models_reminders import Audience, MessageKind, Reminder
 from bot.storage.units import unit_by_code
@@ -168,16 +174,38 @@ def add(
     holidays: Annotated[
         bool, typer.Option("--skip-holidays/--on-holidays", help="Skip HOLIDAYS (default).")
     ] = True,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Accept a time inside the quiet hours (sent when they end)."),
+    ] = False,
 ) -> None:
-    """Schedule a reminder for the learners of a unit."""
+    """Schedule a reminder for the learners of a unit.
+
+    A time inside the quiet hours is refused unless --yes: the reminder would be sent when
+    they end, and the command says when.
+    """
     settings = load_settings()
+    require_database(settings)
     if explainer and quiz:
         fail("give at most one of --explainer and --quiz")
     kind_of_message = (
         MessageKind.EXPLAINER if explainer else MessageKind.QUIZ if quiz else MessageKind.TEXT
     )
     who, ref = _audience(audience)
+    if quiz:
+        quiz = _bank(settings, quiz, "--quiz")
+    if who is Audience.UNPASSED and ref:
+        ref = _bank(settings, ref, "--audience unpassed")
+    if explainer:
+        _explainer(settings, explainer)
     fields = _schedule(at, cron, daily, weekly, monthly)
+    try:
+        quiet = QuietHours.parse(
+            quiet_hours if quiet_hours is not None else settings.reminder_quiet_hours
+        )
+    except ScheduleError:
+        quiet = None  # refused with its reason when the reminder is built
+    moved: str | None = None
 
     async def _add() -> tuple[Reminder, datetime | None]:
         from bot.runtime import open_storage
@@ -190,6 +218,14 @@ def add(
                     fail(f"no unit with code {unit.strip().upper()}")
                 if at:
                     fields["once_at"] = _moment(at, found.timezone)
+                nonlocal moved
+                moved = _quiet_note(fields, quiet, found.timezone)
+                if moved and not yes:
+                    fail(
+                        f"{moved}. Add --yes to accept that, or give another time "
+                        "(or --quiet-hours off).",
+                        FAILED,
+                    )
                 draft = svc.Draft(
                     unit_id=found.id,
                     text=escape(text),
@@ -211,7 +247,7 @@ def add(
                     default_quiet=settings.reminder_quiet_hours,
                 )
                 upcoming = await svc.next_fire(
-                    session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+                    session, reminder, holidays=_holidays(settings), now=utcnow()
                 )
                 return reminder, upcoming
         except svc.ReminderError as exc:
@@ -229,6 +265,63 @@ def add(
         else "no fire ahead"
     )
     typer.echo(f"Reminder #{reminder.id} added for {unit.strip().upper()}: {first}.")
+    if moved:
+        typer.echo(f"Note: {moved}.")
+
+
+def _bank(settings: Settings, wanted: str, option: str) -> str:
+    """The id of a known quiz bank; anything else ends the command with the list of banks."""
+    try:
+        store = BankStore(settings.quizzes_dir)
+    except (OSError, QuizFormatError) as exc:
+        fail(f"{option}: cannot read the quiz banks in {settings.quizzes_dir}: {exc}")
+    bank = store.find(wanted)
+    if bank is None:
+        known = ", ".join(sorted(store.banks)) or f"none in {settings.quizzes_dir}"
+        fail(f"{option}: no quiz bank {wanted.strip()!r}; known banks: {known}")
+    return bank.id
+
+
+def _explainer(settings: Settings, wanted: str) -> None:
+    from bot.domain.content import ContentError, load_library
+
+    try:
+        library = load_library(settings.content_dir)
+    except (OSError, ContentError) as exc:
+        fail(f"--explainer: cannot read the explainers in {settings.content_dir}: {exc}")
+    if library.get(wanted.strip()) is None:
+        fail(
+            f"--explainer: no explainer {wanted.strip()!r} "
+            "(find ids with `canhgiac content search WORDS`)"
+        )
+
+
+def _quiet_note(fields: dict[str, object], quiet: QuietHours | None, zone: str) -> str | None:
+    """What the quiet hours would do to the time asked for, in words; None: nothing."""
+    if quiet is None:
+        return None
+    once_at = fields.get("once_at")
+    if isinstance(once_at, datetime):
+        local = once_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        if not quiet.contains(local.time()):
+            return None
+        sent = quiet.release(local)
+        return (
+            f"{local:%d/%m/%Y %H:%M} is inside the quiet hours {quiet}: it would be sent at "
+            f"{sent:%d/%m/%Y %H:%M}"
+        )
+    at_time = fields.get("at_time")
+    try:
+        asked = parse_time(str(at_time)) if at_time else None
+    except ScheduleError:
+        return None  # refused with its own reason when the reminder is built
+    if asked is None or not quiet.contains(asked):
+        return None
+    next_day = " the next day" if quiet.start > quiet.end and asked >= quiet.start else ""
+    return (
+        f"{asked:%H:%M} is inside the quiet hours {quiet}: each one would be sent at "
+        f"{quiet.end:%H:%M}{next_day}"
+    )
 
 
 @app.command("list")
@@ -239,6 +332,7 @@ def list_(
 ) -> None:
     """List the reminders, with their next fire."""
     settings = load_settings()
+    require_database(settings)
 
     async def _list() -> list[str]:
         from sqlmodel import col, select
@@ -256,7 +350,7 @@ def list_(
                     if not show_all and (reminder.deleted_at or reminder.paused):
                         continue
                     upcoming = await svc.next_fire(
-                        session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+                        session, reminder, holidays=_holidays(settings), now=utcnow()
                     )
                     rows.append(_line(reminder, tree.nodes.get(reminder.unit_id), upcoming))
                 return rows
@@ -285,7 +379,7 @@ def _line(reminder: Reminder, node: object, upcoming: datetime | None) -> str:
     timing = {
         Kind.ONCE.value: "once",
         Kind.DAILY.value: f"daily {reminder.at_time}",
-        Kind.WEEKLY.value: f"weekly {reminder.weekdays} {reminder.at_time}",
+        Kind.WEEKLY.value: f"weekly {_days(reminder.weekdays)} {reminder.at_time}",
         Kind.MONTHLY.value: f"monthly day {reminder.month_day} {reminder.at_time}",
         Kind.CRON.value: f"cron '{reminder.cron}'",
     }.get(reminder.schedule_kind, reminder.schedule_kind)
@@ -294,10 +388,22 @@ def _line(reminder: Reminder, node: object, upcoming: datetime | None) -> str:
     return f"#{reminder.id}\t{code}\t{timing}\t{audience}\t{state}\t{text}"
 
 
+def _holidays(settings: Settings) -> Holidays:
+    try:
+        return settings.holiday_rules()
+    except ScheduleError as exc:
+        fail(f"HOLIDAYS is invalid: {exc}")
+
+
+def _days(stored: str | None) -> str:
+    return weekday_names(int(day) for day in (stored or "").split(",") if day.strip())
+
+
 @app.command("remove")
 def remove(reminder_id: Annotated[int, typer.Argument(help="The reminder's number.")]) -> None:
     """Delete a reminder and cancel its messages not sent yet."""
     settings = load_settings()
+    require_database(settings)
 
     async def _remove() -> None:
         from bot.runtime import open_storage

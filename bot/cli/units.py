@@ -40,7 +40,7 @@ def import_command(
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
     settings = load_settings()
-    result = with_session(settings, lambda session: import_units(session, text))
+    result = with_session(settings, lambda session: import_units(session, text), create=True)
     for problem in result.problems:
         typer.echo(f"{file}:{problem}", err=True)
     typer.echo(

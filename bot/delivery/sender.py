@@ -11,9 +11,13 @@ What an answer means:
   unreachable, never retried.
 - 5xx, or a connection that never opened: retried with jittered exponential backoff, then
   `failed` after `max_attempts`.
-- A timeout or a connection lost after the request went out: `uncertain` — Telegram may have
-  delivered it and has no idempotency key, so it is never sent again automatically.
+- A timeout, a connection lost after the request went out, or an answer that cannot be read:
+  `uncertain` — Telegram may have delivered it and has no idempotency key, so it is never sent
+  again automatically.
 - Any other 4xx: `failed` at once (the same request would fail again).
+
+What is stored as the reason (and shown to the trainer) is a short phrase from `describe`, never
+an exception's own text: aiohttp's errors quote the request URL, which holds the bot token.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramEntityTooLarge,
@@ -42,7 +47,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiohttp import ClientConnectorError
+from aiohttp import ClientConnectorError, ClientResponseError, ServerDisconnectedError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +55,7 @@ from bot.delivery import outbox, render
 from bot.delivery.limiter import InFlight, Limiter
 from bot.delivery.outbox import Claimed
 from bot.delivery.render import Payload
+from bot.redact import redact
 from bot.settings import Settings
 from bot.storage.clock import utcnow
 from bot.storage.models_delivery import DeliveryStatus
@@ -73,7 +79,7 @@ class Verdict(Enum):
     UNAUTHORIZED = "unauthorized"
 
 
-def judge(error: Exception) -> Verdict:
+def judge(error: BaseException) -> Verdict:
     """What a failed send means for its row."""
     if isinstance(error, TelegramRetryAfter):
         return Verdict.RATE_LIMITED
@@ -95,13 +101,53 @@ def judge(error: Exception) -> Verdict:
             if isinstance(error.__cause__, ClientConnectorError)
             else (Verdict.UNCERTAIN)
         )
+    if isinstance(error, ClientDecodeError):
+        return Verdict.UNCERTAIN  # the request went out; what came back is not an answer
     return Verdict.FAILED
 
 
-def describe(error: Exception) -> str:
+def describe(error: BaseException) -> str:
+    """A short reason to store and show ("timeout", "blocked: …", "bad request: …")."""
+    if isinstance(error, TelegramRetryAfter):
+        return f"rate limited: retry after {error.retry_after} s"
+    if isinstance(error, TelegramForbiddenError):
+        return f"blocked: {_telegram_says(error)}"
+    if isinstance(error, TelegramUnauthorizedError):
+        return "unauthorized: Telegram refused the token"
+    if isinstance(error, TelegramBadRequest):
+        return f"bad request: {_telegram_says(error)}"
+    if isinstance(error, TelegramEntityTooLarge):
+        return "too large"
+    if isinstance(error, TelegramNetworkError):
+        return _network_reason(error)
+    if isinstance(error, TelegramServerError):
+        return f"server error: {_telegram_says(error)}"
     if isinstance(error, TelegramAPIError):
-        return error.message
-    return f"{type(error).__name__}: {error}"
+        return f"refused: {_telegram_says(error)}"
+    if isinstance(error, ClientDecodeError):
+        return "unreadable answer"
+    if isinstance(error, ValueError):
+        return "invalid message"
+    return type(error).__name__
+
+
+def _telegram_says(error: TelegramAPIError) -> str:
+    """Telegram's description without its "Bad Request: "-style prefix, made safe to show."""
+    text = error.message.split(": ", 1)[-1] if ": " in error.message else error.message
+    return redact(" ".join(text.split()))[:80] or "no description"
+
+
+def _network_reason(error: TelegramNetworkError) -> str:
+    cause = error.__cause__
+    if isinstance(cause, TimeoutError) or error.message == "Request timeout error":
+        return "timeout"
+    if isinstance(cause, ClientConnectorError):
+        return "no connection"
+    if isinstance(cause, ServerDisconnectedError):
+        return "connection lost"
+    if isinstance(cause, ClientResponseError):
+        return "malformed answer"
+    return "network error"
 
 
 @dataclass
@@ -343,7 +389,7 @@ class Sender:
                     self._rate_limited(row, error.retry_after)
                     await self._back_to_pending(row, describe(error))
                     continue
-                if isinstance(error, TelegramAPIError | ValueError):
+                if isinstance(error, TelegramAPIError | ClientDecodeError | ValueError):
                     await self._failed_send(row, error)
                     return
                 raise
@@ -410,7 +456,7 @@ class Sender:
             await outbox.back_to_pending(session, row, sender_id=self.name, error=error)
             await session.commit()
 
-    async def _failed_send(self, row: Claimed, error: Exception) -> None:
+    async def _failed_send(self, row: Claimed, error: BaseException) -> None:
         verdict = judge(error)
         reason = describe(error)
         if verdict is Verdict.BLOCKED:

@@ -12,6 +12,7 @@ date, by title). See `content_links` for how links between explainers are sent.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +32,9 @@ from bot.domain.content_model import (
     Problem,
     Section,
 )
+from bot.domain.document_names import document_label
 from bot.domain.search import SearchHit, SearchIndex
+from bot.domain.synonyms import Synonyms, load_synonyms
 from bot.domain.text import fold
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "Problem",
     "SearchHit",
     "Section",
+    "Successor",
     "check_content",
     "doc_deep_link",
     "explainer_id_from_start",
@@ -62,6 +66,15 @@ class ContentError(Exception):
         super().__init__(f"{len(problems)} content problem(s):\n{shown}{more}")
 
 
+@dataclass(frozen=True)
+class Successor:
+    """What replaced a document: a label such as "Thông tư 124/2021/TT-BCA", and the
+    successor's explainer id when the library has one (to link to it)."""
+
+    label: str
+    explainer_id: str | None
+
+
 def _order(explainer: Explainer) -> tuple[bool, date, str, str]:
     return (
         explainer.issued is None,
@@ -74,12 +87,14 @@ def _order(explainer: Explainer) -> tuple[bool, date, str, str]:
 class Library:
     """All explainers in every language, with a search index per language."""
 
-    def __init__(self, explainers: Iterable[Explainer]) -> None:
+    def __init__(self, explainers: Iterable[Explainer], synonyms: Synonyms | None = None) -> None:
         self._by_lang: dict[str, dict[str, Explainer]] = {lang: {} for lang in LANGUAGES}
         for explainer in explainers:
             self._by_lang.setdefault(explainer.lang, {})[explainer.id] = explainer
         self._visible = {lang: self._resolve(lang) for lang in self._by_lang}
-        self._indexes = {lang: SearchIndex(items) for lang, items in self._visible.items()}
+        self._indexes = {
+            lang: SearchIndex(items, synonyms) for lang, items in self._visible.items()
+        }
 
     def _resolve(self, lang: str) -> list[Explainer]:
         """What a reader of `lang` sees: their language where it exists, else Vietnamese."""
@@ -97,6 +112,17 @@ class Library:
         """The explainer in `lang`, or in Vietnamese when it has no such version."""
         found = self._by_lang.get(lang, {}).get(explainer_id)
         return found or self._by_lang[BASE_LANGUAGE].get(explainer_id)
+
+    def successor(self, explainer: Explainer, lang: str = BASE_LANGUAGE) -> Successor | None:
+        """What replaced `explainer` (None unless its status is "replaced"), named in `lang`."""
+        if explainer.status != "replaced" or not explainer.replaced_by:
+            return None
+        target = explainer.replaced_by
+        found = self.get(target, lang)
+        if found is None:
+            return Successor(document_label(target, lang), None)
+        label = document_label(found.document, lang) if found.document else found.title
+        return Successor(label, found.id)
 
     def ids(self) -> list[str]:
         """Every explainer id, sorted."""
@@ -132,4 +158,4 @@ def load_library(content_dir: Path, *, strict: bool = True) -> Library:
     scan = scan_content(content_dir)
     if strict and scan.problems:
         raise ContentError(scan.problems)
-    return Library(scan.explainers)
+    return Library(scan.explainers, load_synonyms(content_dir))

@@ -1,16 +1,22 @@
 """Check the whole content folder: each file alone, then the rules across files.
 
 Across files: ids unique per language; every English explainer has a Vietnamese original
-with the same document, category, status, successor and date; the explainers learners may
+with the same document, category, status, successor, date and sources; the explainers learners may
 read in English have an English version; `doc:` links and `replaced_by` ids point at
 explainers that exist.
+
+Warnings are editorial: the bot still serves the files, but `content check` fails on them.
+A section (or a title, a summary) citing a replaced document must name its successor
+(`replaced_check`); "ANTQ" and "ANTT" must be spelled out before their first use
+(`abbreviations`); every Vietnamese explainer should have an English version.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.domain.abbreviations import explanation_hint, unexplained
 from bot.domain.content_file import ExplainerFile, read_explainer
 from bot.domain.content_model import (
     BASE_LANGUAGE,
@@ -20,16 +26,19 @@ from bot.domain.content_model import (
     Problem,
 )
 from bot.domain.content_schema import looks_like_document_number
+from bot.domain.replaced_check import ReplacedDocument, replaced_documents, unnamed_successors
+from bot.domain.synonyms import SYNONYMS_FILE, read_synonyms
 
-_SHARED_FIELDS = ("document", "category", "status", "replaced_by", "issued")
+_SHARED_FIELDS = ("document", "category", "status", "replaced_by", "issued", "sources")
 
 
 @dataclass(frozen=True)
 class Scan:
-    """Every explainer that could be read, and every problem found."""
+    """Every explainer that could be read, every problem found, and the editorial warnings."""
 
     explainers: list[Explainer]
     problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _declared_id(file: ExplainerFile) -> str | None:
@@ -158,15 +167,74 @@ def _links(file: ExplainerFile, known: set[str]) -> list[Problem]:
     return problems
 
 
+def _successor_message(document: ReplacedDocument, where: str) -> str:
+    return (
+        f"cites {document.document}, which was replaced, without naming its successor "
+        f"{document.successor} in {where}"
+    )
+
+
+def _editorial(file: ExplainerFile, documents: list[ReplacedDocument]) -> list[Problem]:
+    explainer, front = file.explainer, file.front
+    if explainer is None or front is None:
+        return []
+    warnings: list[Problem] = []
+    reported: set[str] = set(unexplained(explainer.title, explainer.lang))
+    for key, text in (("title", explainer.title), ("summary", explainer.summary)):
+        for document in unnamed_successors(text, text, documents, own_id=explainer.id):
+            warnings.append(
+                Problem(file.path, front.line_of(key), _successor_message(document, f"'{key}'"))
+            )
+        for short in unexplained(text, explainer.lang):
+            hint = explanation_hint(short, explainer.lang)
+            message = f"'{short}' in '{key}' is not spelled out: write '{hint}'"
+            warnings.append(Problem(file.path, front.line_of(key), message))
+    read_so_far = explainer.title
+    for section in explainer.sections:
+        whole = f"{section.title}\n{section.text}"
+        for document in unnamed_successors(
+            whole, whole, documents, links=section.related, own_id=explainer.id
+        ):
+            where = f"section '{section.title}'"
+            warnings.append(Problem(file.path, section.line, _successor_message(document, where)))
+        read_so_far += "\n" + whole
+        for short in unexplained(read_so_far, explainer.lang):
+            if short not in reported:
+                reported.add(short)
+                hint = explanation_hint(short, explainer.lang)
+                message = f"'{short}' is used before it is spelled out: write '{hint}' first"
+                warnings.append(Problem(file.path, section.line, message))
+    return warnings
+
+
+def _untranslated(files: list[ExplainerFile]) -> list[Problem]:
+    english = {_declared_id(file) for file in files if file.lang == "en"}
+    return [
+        Problem(file.path, _id_line(file), f"no English version yet (en/{declared}.md)")
+        for file in files
+        if file.lang == BASE_LANGUAGE
+        and file.explainer is not None
+        and (declared := _declared_id(file)) is not None
+        and declared not in english
+        and declared not in REQUIRED_IN_ENGLISH
+    ]
+
+
 def scan_content(content_dir: Path) -> Scan:
     """Read and check every explainer under `content_dir`."""
     files, problems = read_folder(content_dir)
     for file in files:
         problems += file.problems
     problems += _cross_file(files)
+    if content_dir.is_dir():
+        problems += read_synonyms(content_dir / SYNONYMS_FILE).problems
     problems.sort(key=lambda problem: (str(problem.path), problem.line))
     explainers = [file.explainer for file in files if file.explainer is not None]
-    return Scan(explainers, problems)
+    documents = replaced_documents(explainers)
+    warnings = [warning for file in files for warning in _editorial(file, documents)]
+    warnings += _untranslated(files)
+    warnings.sort(key=lambda problem: (str(problem.path), problem.line))
+    return Scan(explainers, problems, warnings)
 
 
 def check_content(content_dir: Path) -> list[Problem]:

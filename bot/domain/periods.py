@@ -5,6 +5,9 @@ establishments are assessed on the period 16/11 to 15/11. Dates are local calend
 bot's time zone); a period includes both its first and its last day. Days are also handled
 as date ordinals, sets of days as packed offsets (`pack_days`), and long ranges of days as
 whole months plus edges (`whole_months`), which is how the rollups store them.
+
+Every date the bot reads or accepts lies in 1970–2100 (`FIRST_DAY`..`LAST_DAY`): far outside it,
+local midnights in some time zones cannot even be represented.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 ASSESSMENT_START = (11, 16)  # day 16 of month 11 opens an assessment year
 MAX_DAYS = 3 * 366
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 _DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})"
 _CUSTOM = re.compile(rf"^\s*{_DATE}\s*[-–—]\s*{_DATE}\s*$")
 _CODE = re.compile(r"^([mqypc])(\d{6,7})-(\d{6,7})$")
@@ -52,6 +57,22 @@ class PeriodError(ValueError):
     """A period that cannot be read or makes no sense; the message names the problem."""
 
 
+class PeriodOutOfRange(PeriodError):
+    """A date before `FIRST_DAY` or after `LAST_DAY`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"dates must lie between {FIRST_DAY:%d/%m/%Y} and {LAST_DAY:%d/%m/%Y} (1970-2100)"
+        )
+
+
+def check_day(day: date) -> date:
+    """The day itself, or `PeriodOutOfRange`."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PeriodOutOfRange()
+    return day
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
@@ -59,6 +80,8 @@ class Period:
     kind: PeriodKind = PeriodKind.CUSTOM
 
     def __post_init__(self) -> None:
+        check_day(self.start)
+        check_day(self.end)
         if self.end < self.start:
             raise PeriodError("the period ends before it starts")
         if (self.end - self.start).days + 1 > MAX_DAYS:
@@ -152,9 +175,11 @@ def parse_date(text: str) -> date:
     local = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", raw)
     try:
         if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+            return check_day(date(int(iso[1]), int(iso[2]), int(iso[3])))
         if local:
-            return date(int(local[3]), int(local[2]), int(local[1]))
+            return check_day(date(int(local[3]), int(local[2]), int(local[1])))
+    except PeriodOutOfRange:
+        raise
     except ValueError as exc:
         raise PeriodError(f"no such day: {raw}") from exc
     raise PeriodError(f"not a date: {raw!r} (expected dd/mm/yyyy)")

@@ -13,8 +13,11 @@ The first row holds the column names; every later non-empty row is one question:
 | `source` | the fact's source tag, e.g. `SEED` or `P45` |
 | `learn_more` | id of the explainer to read next, e.g. `chi-thi-07` |
 
-CSV files are UTF-8 (a BOM, as Excel writes it, is fine), separated by `,` or `;`. For
-.xlsx, the first sheet is read. Problems name the spreadsheet row (the header is row 1).
+CSV files are UTF-8 (a BOM, as Excel writes it, is fine), separated by `,` or `;`, quoted as
+Excel quotes (a field holding the separator or a quote is quoted, a quote inside it doubled).
+For .xlsx, the first sheet is read; workbooks are parsed through defusedxml, so XML entity
+declarations (an "entity bomb") are refused. A file that cannot be read as a table at all
+raises `UnreadableTable`. Problems name the spreadsheet row (the header is row 1).
 The bank's own fields (id, title, language, topic, pass mark, …) come from the arguments.
 Nothing is written unless the whole table passes the same checks as `quizzes check`.
 """
@@ -28,11 +31,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
 
 import yaml
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.domain.quiz import (
     MAX_OPTIONS,
@@ -54,6 +56,14 @@ REQUIRED_COLUMNS: tuple[str, ...] = (*TEXT_COLUMNS, "option_1", "option_2", "cor
 DEFAULT_PASS_MARK = 70
 DEFAULT_SECONDS = 30
 DEFAULT_PER_ATTEMPT = 10
+
+
+class UnreadableTable(QuizFormatError):
+    """The file cannot be read as a table at all; `reason` says why, in one line."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__([Problem(path, 0, reason)])
+        self.reason = reason
 
 
 def import_table(
@@ -131,17 +141,14 @@ def _cross_problems(
 def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
     """Data rows keyed by column name, each with its spreadsheet row number."""
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise UnreadableTable(path, "expected a .csv or .xlsx file")
     try:
-        if suffix == ".csv":
-            table = list(_csv_rows(path))
-        elif suffix == ".xlsx":
-            table = list(_xlsx_rows(path))
-        else:
-            return [], [Problem(path, 0, "expected a .csv or .xlsx file")]
-    except UnicodeDecodeError:
-        return [], [Problem(path, 0, "the CSV file is not UTF-8 text")]
-    except (OSError, csv.Error, BadZipFile, InvalidFileException, KeyError) as exc:
-        return [], [Problem(path, 0, f"cannot read the table: {exc}")]
+        table = list(_csv_rows(path) if suffix == ".csv" else _xlsx_rows(path))
+    except UnicodeDecodeError as exc:
+        raise UnreadableTable(path, "the CSV file is not UTF-8 text") from exc
+    except Exception as exc:  # an untrusted file: whatever the parser trips on, it is unreadable
+        raise UnreadableTable(path, _unreadable(exc, suffix)) from exc
     if not table:
         return [], [Problem(path, 1, "the table is empty: the first row must name the columns")]
     header = [_cell_text(name).lower() for name in table[0]]
@@ -168,15 +175,30 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Probl
     return rows, problems
 
 
+def _unreadable(error: BaseException, suffix: str) -> str:
+    causes: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in causes:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, DefusedXmlException) for c in causes):
+        return "the workbook declares XML entities, which are refused"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if suffix == ".csv":
+        detail = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
+        return f"not a readable CSV table ({detail})"
+    return "not a readable .xlsx workbook (damaged, or not an Excel file)"
+
+
 def _csv_rows(path: Path) -> Iterator[list[Any]]:
+    """Excel's CSV dialect (quotes doubled inside quoted fields), with `;` or `,` between
+    fields: the header, whose names hold neither, tells which."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        sample = handle.read(4096)
+        header = handle.readline()
         handle.seek(0)
-        try:
-            dialect: Any = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;")
-        except (csv.Error, IndexError):
-            dialect = csv.excel
-        yield from csv.reader(handle, dialect)
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        yield from csv.reader(handle, csv.excel, delimiter=delimiter)
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -80,6 +81,15 @@ def parse_weekdays(text: str) -> frozenset[int]:
     if not days:
         raise ScheduleError("no day of the week given")
     return frozenset(days)
+
+
+# How people write days of the week in Vietnamese: thứ Hai is T2, …, Chủ nhật is CN.
+WEEKDAY_NAMES = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+
+
+def weekday_names(days: Iterable[int]) -> str:
+    """Days 0 (Monday) … 6 (Sunday) as written in Vietnamese, Monday first: "T2, T4, CN"."""
+    return ", ".join(WEEKDAY_NAMES[day] for day in sorted(set(days)))
 
 
 def parse_local_datetime(text: str) -> datetime:
@@ -178,32 +188,67 @@ class QuietHours:
 
 @dataclass(frozen=True)
 class Holidays:
-    """Fixed days every year (MM-DD) and single dates (YYYY-MM-DD, e.g. the lunar ones)."""
+    """Days with no reminders: a public calendar, plus fixed days every year (MM-DD) and single
+    dates (YYYY-MM-DD), minus the days removed. The calendar comes in as a function of the year
+    (see `bot.holiday_calendar`), so this stays pure."""
 
     yearly: frozenset[tuple[int, int]] = frozenset()
     dated: frozenset[date] = frozenset()
+    removed_yearly: frozenset[tuple[int, int]] = frozenset()
+    removed: frozenset[date] = frozenset()
+    calendar: Callable[[int], AbstractSet[date]] | None = field(default=None, compare=False)
 
     @classmethod
-    def parse(cls, items: Iterable[str]) -> Holidays:
-        yearly: set[tuple[int, int]] = set()
-        dated: set[date] = set()
+    def parse(
+        cls,
+        items: Iterable[str],
+        *,
+        exclude: Iterable[str] = (),
+        calendar: Callable[[int], AbstractSet[date]] | None = None,
+    ) -> Holidays:
+        """Days added (`MM-DD`, `YYYY-MM-DD`) and removed (the same with a leading `-`, or in
+        `exclude`) on top of `calendar`."""
+        added: tuple[set[tuple[int, int]], set[date]] = (set(), set())
+        removed: tuple[set[tuple[int, int]], set[date]] = (set(), set())
         for item in items:
             text = item.strip()
-            try:
-                if re.fullmatch(r"\d{2}-\d{2}", text):
-                    month, day = int(text[:2]), int(text[3:])
-                    date(2000, month, day)  # a leap year: 02-29 is a valid yearly holiday
-                    yearly.add((month, day))
-                else:
-                    dated.add(date.fromisoformat(text))
-            except ValueError as exc:
-                raise ScheduleError(f"not a holiday (MM-DD or YYYY-MM-DD): {text!r}") from exc
-        return cls(frozenset(yearly), frozenset(dated))
+            if text.startswith("-"):
+                _parse_day(text[1:].strip(), *removed)
+            else:
+                _parse_day(text, *added)
+        for item in exclude:
+            _parse_day(item.strip().lstrip("-").strip(), *removed)
+        return cls(
+            frozenset(added[0]),
+            frozenset(added[1]),
+            frozenset(removed[0]),
+            frozenset(removed[1]),
+            calendar,
+        )
 
     def __contains__(self, day: object) -> bool:
         if not isinstance(day, date):
             return False
-        return (day.month, day.day) in self.yearly or day in self.dated
+        key = (day.month, day.day)
+        if day in self.removed or key in self.removed_yearly:
+            return False
+        if key in self.yearly or day in self.dated:
+            return True
+        return self.calendar is not None and day in self.calendar(day.year)
+
+
+def _parse_day(text: str, yearly: set[tuple[int, int]], dated: set[date]) -> None:
+    try:
+        if re.fullmatch(r"\d{2}-\d{2}", text):
+            month, day = int(text[:2]), int(text[3:])
+            date(2000, month, day)  # a leap year: 02-29 is a valid yearly holiday
+            yearly.add((month, day))
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            dated.add(date.fromisoformat(text))
+        else:
+            raise ValueError(text)
+    except ValueError as exc:
+        raise ScheduleError(f"not a holiday (MM-DD or YYYY-MM-DD): {text!r}") from exc
 
 
 def last_day_of_month(year: int, month: int) -> int:

@@ -4,6 +4,10 @@ Folding reduces Vietnamese text to what a person types on a phone without a Viet
 keyboard: lower case, no tone marks or vowel marks, "đ" as "d", punctuation as spaces.
 Letters and digits are cut apart ("ct48" → "ct 48") and numbers lose leading zeros
 ("06" → "6"), so "Nghị định 06/2013/NĐ-CP" and "nghi dinh 6 2013" fold to the same tokens.
+
+Tone marks: the project writes the classic placement ("hóa, khóa, ủy, xóa, hủy", the way
+official names such as "Ủy ban nhân dân" are printed), not the newer "hoá, khoá, uỷ".
+`classic_tones` converts; `modern_tone_words` finds what would be converted.
 """
 
 from __future__ import annotations
@@ -14,6 +18,44 @@ from functools import lru_cache
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _SPACES = re.compile(r"\s+")
+_TONE_MARKS = "\u0301\u0300\u0309\u0303\u0323"  # sắc, huyền, hỏi, ngã, nặng
+
+
+def _with_tones(letters: str) -> str:
+    return "".join(unicodedata.normalize("NFC", f"{b}{t}") for b in letters for t in _TONE_MARKS)
+
+
+# "oa", "oe", "uy" ending a syllable with the tone on the second vowel. After "q" the "u"
+# belongs to the consonant ("quý"), and before a further letter ("hoàn", "khuỷu") both
+# styles agree, so neither is matched.
+_MODERN = re.compile(
+    rf"(?<![qQ])(?:[oO][{_with_tones('aAeE')}]|[uU][{_with_tones('yY')}])(?![^\W\d_])"
+)
+_WORD_AROUND = re.compile(r"[^\W\d_]*$"), re.compile(r"^[^\W\d_]*")
+
+
+def _to_classic(match: re.Match[str]) -> str:
+    pair = match.group()
+    second = unicodedata.normalize("NFD", pair[1])
+    return unicodedata.normalize("NFC", pair[0] + second[1:]) + second[0]
+
+
+def classic_tones(text: str) -> str:
+    """`text` with tone marks in the classic place: "hoá" → "hóa", "huỷ" → "hủy"."""
+    return _MODERN.sub(_to_classic, unicodedata.normalize("NFC", text))
+
+
+def modern_tone_words(text: str) -> list[str]:
+    """The words of `text` written with the newer placement ("xoá", "Uỷ"), in order."""
+    text = unicodedata.normalize("NFC", text)
+    words = []
+    for match in _MODERN.finditer(text):
+        before = _WORD_AROUND[0].search(text, 0, match.start())
+        after = _WORD_AROUND[1].match(text[match.end() :])
+        words.append(
+            (before.group() if before else "") + match.group() + (after.group() if after else "")
+        )
+    return words
 
 
 @lru_cache(maxsize=4096)

@@ -11,6 +11,14 @@ from typing import Any
 from bot.emulator.entities import utf16_len
 from bot.emulator.state import BotState, CallbackRecord, ChatRecord, State, UserRecord
 
+# The senders Telegram puts in `from` of messages sent on behalf of a chat.
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 _COMMAND = re.compile(r"(?<![\w/@])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
 
 
@@ -98,14 +106,51 @@ def send_text(
     return message
 
 
+def send_anonymous(
+    state: State, bot: BotState, chat_id: int, text: str, sender_chat_id: int | None
+) -> dict[str, Any]:
+    """A message in group `chat_id` on behalf of a chat: the group itself (an anonymous
+    admin) or a channel (`sender_chat_id`); `from` is then Telegram's placeholder bot."""
+    chat = state.chats.get(chat_id)
+    if chat is None or chat.is_private:
+        raise LookupError(f"no group {chat_id}: call add_group first")
+    if sender_chat_id is None or sender_chat_id == chat_id:
+        sender, placeholder = chat.as_chat(), ANONYMOUS_ADMIN
+    else:
+        sender = {"id": sender_chat_id, "type": "channel", "title": f"Channel {sender_chat_id}"}
+        placeholder = CHANNEL_BOT
+    message: dict[str, Any] = {
+        "message_id": bot.take_message_id(chat.id),
+        "from": dict(placeholder),
+        "sender_chat": sender,
+        "chat": chat.as_chat(),
+        "date": int(time.time()),
+        "text": text,
+    }
+    entities = command_entities(text)
+    if entities:
+        message["entities"] = entities
+    bot.user_messages[(chat.id, message["message_id"])] = message
+    state.queue_update(bot, "message", message)
+    return message
+
+
 def press_button(
-    state: State, bot: BotState, user_id: int, chat_id: int, message_id: int, data: str
+    state: State,
+    bot: BotState,
+    user_id: int,
+    chat_id: int,
+    message_id: int,
+    data: str,
+    *,
+    forged: bool = False,
 ) -> str:
+    """`forged`: data the message's buttons do not carry, as a modified client can send."""
     user = user_of(state, user_id)
     sent = bot.by_id.get((chat_id, message_id))
     if sent is None:
         raise LookupError(f"no live message {message_id} from the bot in chat {chat_id}")
-    if data not in sent.callback_data():
+    if not forged and data not in sent.callback_data():
         raise LookupError(
             f"message {message_id} has no button with callback_data {data!r}: "
             f"{sent.callback_data()}"

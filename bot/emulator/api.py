@@ -7,6 +7,7 @@ import contextlib
 import inspect
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from bot.emulator import botinfo, messaging, polls, updates
@@ -29,6 +30,13 @@ HANDLERS: dict[str, Handler] = {
 }
 _SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 Answer = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Garbled:
+    """An answer that is not the Bot API's: the server writes it as `kind` (see `GARBLES`)."""
+
+    kind: str
 
 
 def _loggable(params: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +68,7 @@ class Api:
 
     async def execute(
         self, token: str, name: str, raw: RawParams, *, faults: bool = True
-    ) -> Answer:
+    ) -> Answer | Garbled:
         """Answer one call; `faults` off for calls that did not come over HTTP."""
         state = self.state
         if not self.token_ok(token):
@@ -121,7 +129,16 @@ class Api:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=fault.seconds)
 
-    async def _fault(self, token: str, method: MethodSpec, raw: RawParams, fault: Fault) -> Answer:
+    async def _fault(
+        self, token: str, method: MethodSpec, raw: RawParams, fault: Fault
+    ) -> Answer | Garbled:
+        if fault.garble is not None:
+            description = f"garbled answer ({fault.garble})"
+            self.state.calls.append(
+                Call(method.name, raw.summary(), 0, time.time(), token, description)
+            )
+            self.state.notify()
+            return Garbled(fault.garble)
         if fault.hang:
             await self._hold(fault)
             error = ApiError(504, "Gateway Timeout")

@@ -144,6 +144,16 @@ def _latency(emu: Emulator, body: dict[str, Any]) -> Any:
     return True
 
 
+def _garble_next(emu: Emulator, body: dict[str, Any]) -> Any:
+    emu.garble_next(
+        int(body["n"]),
+        str(body.get("kind", "status")),
+        _optional_int(body.get("chat_id")),
+        body.get("methods"),
+    )
+    return True
+
+
 def _clear_faults(emu: Emulator, body: dict[str, Any]) -> Any:
     emu.clear_faults()
     return True
@@ -168,6 +178,7 @@ ACTIONS: dict[str, Action] = {
     "rate_limits": _rate_limits,
     "fail_next": _fail_next,
     "hang_next": _hang_next,
+    "garble_next": _garble_next,
     "latency": _latency,
     "clear_faults": _clear_faults,
 }

@@ -198,11 +198,34 @@ class Emulator:
         """The user writes `text` (in their private chat, or in group `chat_id`)."""
         return actors.send_text(self.state, self._bot(token), user_id, text, chat_id)
 
+    def send_anonymous(
+        self,
+        chat_id: int,
+        text: str,
+        sender_chat_id: int | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        """An anonymous admin of group `chat_id` writes `text` (or, with `sender_chat_id`,
+        a channel writes it there): the message has no real user in `from`."""
+        return actors.send_anonymous(self.state, self._bot(token), chat_id, text, sender_chat_id)
+
     def press_button(
-        self, user_id: int, chat_id: int, message_id: int, data: str, token: str | None = None
+        self,
+        user_id: int,
+        chat_id: int,
+        message_id: int,
+        data: str,
+        token: str | None = None,
+        *,
+        forged: bool = False,
     ) -> str:
-        """The user presses the inline button with `data`; returns the callback query id."""
-        return actors.press_button(self.state, self._bot(token), user_id, chat_id, message_id, data)
+        """The user presses the inline button with `data`; returns the callback query id.
+
+        `forged`: send `data` even if no button of the message carries it.
+        """
+        return actors.press_button(
+            self.state, self._bot(token), user_id, chat_id, message_id, data, forged=forged
+        )
 
     def send_attachment(
         self,
@@ -345,6 +368,18 @@ class Emulator:
         self.faults.add(
             n, chat_id=chat_id, methods=methods, hang=True, seconds=seconds, deliver=deliver
         )
+
+    def garble_next(
+        self,
+        n: int,
+        kind: str = "status",
+        chat_id: int | None = None,
+        methods: Collection[str] | None = None,
+    ) -> None:
+        """The next `n` matching calls get an answer that is not the Bot API's, without effect:
+        an unparsable status line ("status"), a cut-off JSON body ("json") or an HTML error
+        page ("html")."""
+        self.faults.add(n, chat_id=chat_id, methods=methods, garble=kind)
 
     def clear_faults(self) -> None:
         self.faults.clear()

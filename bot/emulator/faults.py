@@ -1,10 +1,15 @@
-"""Injected faults: server errors, hanging answers and added latency."""
+"""Injected faults: server errors, hanging answers, garbled answers and added latency."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Collection
 from dataclasses import dataclass
+
+# What a garbled answer looks like, as a broken proxy or server in front of the Bot API sends:
+# "status": an HTTP status line no client can parse; "json": a cut-off JSON body;
+# "html": an HTML error page where JSON was expected.
+GARBLES = ("status", "json", "html")
 
 
 @dataclass
@@ -13,7 +18,8 @@ class Fault:
 
     `status` answers at once with that error; `hang` holds the answer for
     `seconds` (None: until the emulator stops) and, with `deliver`, still
-    performs the call first, like a send whose answer is lost on the way back.
+    performs the call first, like a send whose answer is lost on the way back;
+    `garble` answers with one of `GARBLES` instead of a Bot API answer, without effect.
     """
 
     remaining: int
@@ -23,6 +29,7 @@ class Fault:
     hang: bool = False
     seconds: float | None = None
     deliver: bool = False
+    garble: str | None = None
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         if self.chat_id is not None and chat_id != self.chat_id:
@@ -49,11 +56,14 @@ class Faults:
         hang: bool = False,
         seconds: float | None = None,
         deliver: bool = False,
+        garble: str | None = None,
     ) -> None:
+        if garble is not None and garble not in GARBLES:
+            raise ValueError(f"garble must be one of {', '.join(GARBLES)}")
         if n <= 0:
             return
         names = frozenset(m.lower() for m in methods) if methods is not None else None
-        self.rules.append(Fault(n, status, chat_id, names, hang, seconds, deliver))
+        self.rules.append(Fault(n, status, chat_id, names, hang, seconds, deliver, garble))
 
     def take(self, method: str, chat_id: int | None) -> Fault | None:
         for rule in self.rules:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.emulator.api import Answer, Garbled
 from bot.emulator.control import add_control_routes
 from bot.emulator.errors import ApiError
 from bot.emulator.request import read_request
@@ -33,15 +34,28 @@ async def bot_api(request: web.Request) -> web.Response:
     delay = emulator.faults.delay()
     if delay:
         await asyncio.sleep(delay / 2)
+    answer: Answer | Garbled
     try:
         raw = await read_request(request)
     except ApiError as error:
-        status, body = emulator.api.execute_error(token, method, error)
+        answer = emulator.api.execute_error(token, method, error)
     else:
-        status, body = await emulator.api.execute(token, method, raw)
+        answer = await emulator.api.execute(token, method, raw)
     if delay:
         await asyncio.sleep(delay / 2)
-    return _json(status, body)
+    if isinstance(answer, Garbled):
+        return _garbled(answer.kind)
+    return _json(*answer)
+
+
+def _garbled(kind: str) -> web.Response:
+    if kind == "json":
+        return web.Response(status=200, text='{"ok": true, "result": {', content_type="text/plain")
+    if kind == "html":
+        page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        return web.Response(status=502, text=page, content_type="text/html")
+    # A status code of four digits: the client cannot even parse the status line.
+    return web.Response(status=1000, text="garbage")
 
 
 async def download(request: web.Request) -> web.StreamResponse:

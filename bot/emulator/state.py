@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -121,7 +122,9 @@ class BotState:
         self.username = username
         self.first_name = first_name
         self.updates: deque[dict[str, Any]] = deque()
-        self.next_update_id = 1
+        # Telegram's ids go on from where they were, per bot; a fresh emulator must not start
+        # again at 1, or a bot keeping its database would take new updates for ones it handled.
+        self.next_update_id = secrets.randbelow(2**31 - 2**24) + 1
         self.allowed_updates: frozenset[str] | None = None
         self.poll_generation = 0
         self.webhook: Webhook | None = None

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.reports import labels as vi
 from bot.reports.model import ExportData, Figures, PersonRow, UnitReport, UnitRow
+from bot.reports.safe_cells import csv_row
 
 Cell = str | int | float | None
 
@@ -115,7 +116,8 @@ def person_cells(person: PersonRow) -> list[Cell]:
     roles = ", ".join(vi.ROLES_VI.get(r.strip(), r.strip()) for r in person.roles.split(","))
     return [
         person.name if person.consented else vi.WITHDRAWN,
-        f"@{person.username}" if person.username else None,
+        # Without the "@": a text starting with it would be escaped as a would-be formula.
+        person.username or None,
         person.units,
         roles,
         person.active_days,
@@ -135,9 +137,9 @@ def unit_rows(report: UnitReport) -> list[UnitRow]:
 def to_csv(report: UnitReport) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column.header for column in UNIT_COLUMNS])
+    writer.writerow(csv_row(column.header for column in UNIT_COLUMNS))
     for row in unit_rows(report):
-        writer.writerow(["" if cell is None else cell for cell in unit_cells(row)])
+        writer.writerow(csv_row(unit_cells(row)))
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -1,7 +1,8 @@
 """The spreadsheet export: a summary, one sheet per metric over time, one sheet per child unit.
 
 Headers are Vietnamese, the header row is frozen and every column has a width. Written with
-openpyxl's write-only mode, which streams rows: tens of thousands of people take seconds.
+openpyxl's write-only mode, which streams rows: tens of thousands of people take seconds. Every
+cell goes through `safe_cells`, so names and unit names are always text, never formulas.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.reports import labels as vi
 from bot.reports.model import ExportData, UnitRow
+from bot.reports.safe_cells import xlsx_cell, xlsx_row
 from bot.reports.tables import (
     METRICS,
     PERSON_HEADERS,
@@ -65,7 +67,7 @@ def _sheet(
 def _header(sheet: WriteOnlyWorksheet, headers: Iterable[str]) -> None:
     cells = []
     for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = xlsx_cell(sheet, text)
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
         cells.append(cell)
     sheet.append(cells)
@@ -76,7 +78,7 @@ def _percent_cells(
 ) -> list[WriteOnlyCell]:
     cells = []
     for value, is_percent in zip(values, percent, strict=True):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = xlsx_cell(sheet, value)
         if is_percent and value is not None:
             cell.number_format = "0.0"
         cells.append(cell)
@@ -128,7 +130,7 @@ def to_xlsx(data: ExportData) -> bytes:
                 sheet.append([])
                 _header(sheet, [h for h, _ in PERSON_HEADERS])
         for person in child.people or []:
-            sheet.append(person_cells(person))
+            sheet.append(xlsx_row(sheet, person_cells(person)))
 
     notes = book.create_sheet(names(vi.NOTES_SHEET))
     notes.column_dimensions["A"].width = 110
@@ -143,7 +145,7 @@ def to_xlsx(data: ExportData) -> bytes:
         vi.PEOPLE_NOTE,
         vi.people_omitted_note(data.people_omitted) if data.people_omitted else "",
     ):
-        notes.append([line])
+        notes.append([xlsx_cell(notes, line)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -29,11 +29,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery import outbox
 from bot.delivery.outbox import Recipient
 from bot.delivery.render import Payload
+from bot.reports.safe_cells import csv_row
 from bot.services.access import Access
 from bot.services.grants import ScopeError, in_scope, scope_roots
 from bot.services.units import UnitNode, UnitTree, load_tree
 from bot.services.users import CONSENT_VERSION
-from bot.storage import ledger
+from bot.storage import drafts, ledger
 from bot.storage.clock import utcnow
 from bot.storage.models import Membership, Role, User
 from bot.storage.models_delivery import (
@@ -74,6 +75,15 @@ class Draft:
     ask_ack: bool = False
     silent: bool = False
     scheduled_at: datetime | None = None
+    token: str | None = None  # the wizard's draft token: the broadcast is made from it once
+
+
+class AlreadySent(Exception):
+    """The draft was made into a broadcast already (a second tap of "Send")."""
+
+    def __init__(self, broadcast_id: int | None) -> None:
+        super().__init__(f"draft already sent as broadcast {broadcast_id}")
+        self.broadcast_id = broadcast_id
 
 
 # Render one language's message of broadcast `id` (0 for a preview).
@@ -184,11 +194,14 @@ async def create(
     render: Renderer,
     status_chat_id: int | None = None,
 ) -> Broadcast:
-    """Check the scope, then write the broadcast and its outbox in one transaction."""
+    """Check the scope, then write the broadcast and its outbox in one transaction.
+
+    A draft with a token is made into one broadcast only: `AlreadySent` when it was made.
+    """
     tree = await load_tree(session)
     unit_ids = check_units(tree, access, draft.unit_ids)
     recipients = await audience(session, tree, unit_ids, sender=access.user_id)
-    broadcast = Broadcast(
+    row = Broadcast(
         created_by=access.user_id or None,
         unit_ids=list(unit_ids),
         content_kind=draft.kind.value,
@@ -200,10 +213,16 @@ async def create(
         recipients=len(recipients),
         scheduled_at=draft.scheduled_at,
         status_chat_id=status_chat_id,
+        draft_token=draft.token,
     )
-    session.add(broadcast)
-    await session.flush()
-    assert broadcast.id is not None
+    broadcast_id = await drafts.insert_once(session, row)
+    if broadcast_id is None:
+        await session.commit()  # wrote nothing; ends the transaction
+        assert draft.token is not None
+        made = await drafts.made_from(session, Broadcast, draft.token)
+        raise AlreadySent(made.id if made else None)
+    broadcast = await session.get(Broadcast, broadcast_id)
+    assert broadcast is not None and broadcast.id is not None
     languages = {recipient.language for recipient in recipients}
     contents = {
         language: await outbox.add_content(
@@ -229,6 +248,16 @@ async def create(
         broadcast.finished_at = utcnow()
     await session.commit()
     return broadcast
+
+
+def new_draft_token() -> str:
+    """The token a new wizard draft carries (`Draft.token`)."""
+    return drafts.new_token()
+
+
+async def made_from(session: AsyncSession, token: str) -> Broadcast | None:
+    """The broadcast made from the wizard draft with `token`, if it was sent."""
+    return await drafts.made_from(session, Broadcast, token)
 
 
 async def set_status_message(session: AsyncSession, broadcast_id: int, message_id: int) -> None:
@@ -277,14 +306,43 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int) -> bool:
     return bool(result.rowcount)
 
 
-def may_manage(access: Access, broadcast: Broadcast) -> bool:
-    return access.is_admin or broadcast.created_by == access.user_id
+def may_manage(tree: UnitTree, access: Access, broadcast: Broadcast) -> bool:
+    """An admin, or its sender while still a trainer of every unit it went to."""
+    if access.is_admin:
+        return True
+    return broadcast.created_by == access.user_id and all(
+        in_scope(tree, access, unit_id, SCOPE_ROLE) for unit_id in broadcast.unit_ids
+    )
+
+
+def reached_scope(tree: UnitTree, access: Access, broadcast: Broadcast) -> bool:
+    """True when the broadcast went to units the user is a trainer of, below them, or above
+    them (and so reached them); any broadcast for an admin."""
+    if access.is_admin:
+        return True
+    mine = set(scope_roots(tree, access, SCOPE_ROLE))
+    return any(
+        mine.intersection(tree.ancestors(unit_id))
+        or any(root in mine for root in tree.descendants(unit_id))
+        for unit_id in broadcast.unit_ids
+    )
+
+
+async def find_in_scope(
+    session: AsyncSession, access: Access, broadcast_id: int
+) -> Broadcast | None:
+    """The broadcast if it reached the user's units; None alike for one that does not exist
+    and for one elsewhere, so the answer tells nothing about other units."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or not reached_scope(await load_tree(session), access, broadcast):
+        return None
+    return broadcast
 
 
 async def cancel(session: AsyncSession, access: Access, broadcast_id: int) -> int | None:
     """Cancel what is not sent yet; the number of messages cancelled, None if not allowed."""
     broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None or not may_manage(access, broadcast):
+    if broadcast is None or not may_manage(await load_tree(session), access, broadcast):
         return None
     cancelled = await outbox.cancel(session, source_kind=BROADCAST, source_id=broadcast_id)
     if broadcast.status == BroadcastStatus.ACTIVE.value:
@@ -366,7 +424,7 @@ def undelivered_csv(rows: Iterable[Undelivered]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(["telegram_id", "name", "username", "status", "error"])
     for row in rows:
-        writer.writerow([row.user_id or "", row.name, row.username, row.status, row.error])
+        writer.writerow(csv_row([row.user_id, row.name, row.username, row.status, row.error]))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet apps see UTF-8
 
 

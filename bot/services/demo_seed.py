@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.quiz import Bank
+from bot.services.users import CONSENT_VERSION
 from bot.storage.models import Membership, Role, Unit, UnitKind, User
 from bot.storage.units import unit_by_code
 
@@ -258,7 +259,7 @@ def _user_row(rng: random.Random, user_id: int, joined: datetime) -> dict[str, A
         "username": None,
         "language": "vi",
         "consent_at": joined - timedelta(minutes=2),
-        "consent_version": 1,
+        "consent_version": CONSENT_VERSION,
         "public_name": rng.random() < 0.3,
         "pending_start": None,
         "unreachable_at": None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +18,7 @@ from bot.services.access import ROLE_RANK, Access
 from bot.services.units import UnitTree, load_tree, normalise_unit_code
 from bot.storage.clock import utcnow
 from bot.storage.models import Membership, Role, Unit, User
-from bot.storage.units import active_membership, unit_by_code
+from bot.storage.units import add_membership, unit_by_code
 
 GRANTABLE = (Role.LEARNER, Role.TRAINER, Role.OFFICER)
 
@@ -113,11 +113,11 @@ async def grant(session: AsyncSession, *, user_id: int, unit_code: str, role: Ro
     unit = await _unit(session, unit_code)
     assert unit.id is not None
     known = await session.get(User, user_id) is not None
-    if await active_membership(session, user_id=user_id, unit_id=unit.id, role=role):
-        return GrantResult(GrantStatus.ALREADY, unit, role, known)
-    session.add(Membership(user_id=user_id, unit_id=unit.id, role=role.value, since=utcnow()))
+    added = await add_membership(
+        session, user_id=user_id, unit_id=unit.id, role=role.value, since=utcnow()
+    )
     await session.commit()
-    return GrantResult(GrantStatus.GRANTED, unit, role, known)
+    return GrantResult(GrantStatus.GRANTED if added else GrantStatus.ALREADY, unit, role, known)
 
 
 async def revoke(
@@ -137,3 +137,35 @@ async def revoke(
         await session.exec(update(Membership).where(*conditions).values(until=utcnow()))
         await session.commit()
     return [Role(value) for value in dict.fromkeys(ended)]
+
+
+class UnknownPerson(LookupError):
+    """No person, or more than one, goes by a username."""
+
+    def __init__(self, username: str, matches: list[int]) -> None:
+        shown = ", ".join(str(user_id) for user_id in matches)
+        reason = (
+            f"several people go by @{username} (ids {shown}): give the numeric id"
+            if matches
+            else f"nobody known to the bot goes by @{username}: they must open the bot and "
+            "agree to its data notice first, or give their numeric id"
+        )
+        super().__init__(reason)
+        self.username = username
+        self.matches = matches
+
+
+async def person_by_username(session: AsyncSession, username: str) -> int:
+    """The id of the one known person with this Telegram username (any case, with or without
+    "@"); raises `UnknownPerson` when there is none or several (a stale row keeps the name of
+    someone who has since changed theirs)."""
+    wanted = username.strip().lstrip("@")
+    statement = (
+        select(User.id)
+        .where(func.lower(User.username) == wanted.lower(), col(User.erased_at).is_(None))
+        .order_by(col(User.id))
+    )
+    found = list((await session.exec(statement)).all())
+    if len(found) != 1:
+        raise UnknownPerson(wanted, found)
+    return found[0]

@@ -1,8 +1,10 @@
-"""Creating invite codes: a deep link `https://t.me/<bot>?start=<CODE>` and its QR code.
+"""Invite codes: creating one (a deep link `https://t.me/<bot>?start=<CODE>` and its QR code),
+listing them, revoking one.
 
 Admins invite anywhere; officers invite into the units of their scope, as learner, trainer or
-officer. A link opened by someone new first shows the consent notice; the code waits until
-they agree (see the `/start` router).
+officer, and list and revoke the invites of those units. A link opened by someone new first
+shows the consent notice; the code waits until they agree (see the `/start` router). A revoked
+invite has no use left, so redeeming it is refused like any used-up invite.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import segno
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.access import Access
-from bot.services.grants import GRANTABLE, check_scope
+from bot.services.grants import GRANTABLE, check_scope, in_scope, scope_roots
 from bot.services.units import load_tree
 from bot.storage.models import InviteCode, Role, Unit
 from bot.storage.units import invite_by_code
@@ -87,3 +92,98 @@ async def create_invite(
     )
     await session.commit()
     return Invite(code, unit, role, uses, expires_at)
+
+
+class InviteState(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"
+    USED_UP = "used_up"  # every use taken, or revoked
+
+
+@dataclass(frozen=True)
+class InviteEntry:
+    """One invite as a list shows it."""
+
+    code: str
+    unit: Unit
+    role: Role
+    uses_left: int | None
+    expires_at: datetime | None
+    created_at: datetime
+    state: InviteState
+
+
+class UnknownInvite(LookupError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no invite with code {code}")
+        self.code = code
+
+
+def _state(invite: InviteCode, now: datetime) -> InviteState:
+    if invite.uses_left is not None and invite.uses_left <= 0:
+        return InviteState.USED_UP
+    if invite.expires_at is not None and invite.expires_at <= now:
+        return InviteState.EXPIRED
+    return InviteState.OPEN
+
+
+async def list_invites(
+    session: AsyncSession, *, access: Access, now: datetime, unit_id: int | None = None
+) -> list[InviteEntry]:
+    """The invites of a unit and its subtree (default: of every unit in the user's scope),
+    by unit code, newest first; raises `ScopeError` for a unit outside the scope."""
+    tree = await load_tree(session)
+    if unit_id is not None:
+        check_scope(tree, access, unit_id, Role.OFFICER)
+        roots = [unit_id]
+    else:
+        roots = scope_roots(tree, access, Role.OFFICER)
+    units = {descendant for root in roots for descendant in tree.descendants(root)}
+    if not units:
+        return []
+    statement = (
+        select(InviteCode, Unit)
+        .join(Unit, col(Unit.id) == InviteCode.unit_id)
+        .where(col(InviteCode.unit_id).in_(units))
+        .order_by(col(Unit.code), col(InviteCode.created_at).desc(), col(InviteCode.id).desc())
+    )
+    return [
+        InviteEntry(
+            invite.code,
+            unit,
+            Role(invite.role),
+            invite.uses_left,
+            invite.expires_at,
+            invite.created_at,
+            _state(invite, now),
+        )
+        for invite, unit in (await session.exec(statement)).all()
+    ]
+
+
+async def revoke_invite(session: AsyncSession, *, access: Access, code: str) -> InviteEntry:
+    """Take every use left of an invite, so nobody can redeem it any more; commits. Raises
+    `UnknownInvite`, or `ScopeError` when its unit is outside the user's scope (an officer
+    cannot learn that another unit's code exists)."""
+    wanted = code.strip().upper()
+    invite = await invite_by_code(session, wanted)
+    if invite is None or invite.id is None:
+        raise UnknownInvite(wanted)
+    tree = await load_tree(session)
+    if not in_scope(tree, access, invite.unit_id, Role.OFFICER):
+        raise UnknownInvite(wanted)
+    await session.exec(
+        update(InviteCode).where(col(InviteCode.id) == invite.id).values(uses_left=0)
+    )
+    await session.commit()
+    unit = await session.get(Unit, invite.unit_id)
+    assert unit is not None
+    return InviteEntry(
+        invite.code,
+        unit,
+        Role(invite.role),
+        0,
+        invite.expires_at,
+        invite.created_at,
+        InviteState.USED_UP,
+    )

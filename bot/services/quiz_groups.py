@@ -7,14 +7,15 @@ A member's answer is logged like a private one (`quiz_answered`, ref `<question>
 since the poll was posted, value 1 or 0) with the key `quiz_poll:<chat>:<poll>:<member>`, so
 each member's first answer to a poll counts once and the leaderboard finds a chat's answers by
 key. Members who have not consented, or belong to no unit, are not logged (and so are not on
-the leaderboard).
+the leaderboard); neither are people outside the group who answer a forwarded copy of the poll
+(poll answers carry no chat: membership of the poll's chat is asked through `is_member`).
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -116,12 +117,17 @@ async def record_poll(
     await session.commit()
 
 
+# Whether a person (second argument) is a member of a chat (first argument) now.
+MemberCheck = Callable[[int, int], Awaitable[bool]]
+
+
 async def record_poll_answer(
     session: AsyncSession,
     user: User,
     *,
     poll_id: str,
     option_ids: Sequence[int],
+    is_member: MemberCheck,
     now: datetime | None = None,
 ) -> bool:
     """Log a member's answer to one of our quiz polls; False when nothing was logged."""
@@ -131,7 +137,7 @@ async def record_poll_answer(
     if poll is None:
         return False
     units = await counted_units(session, user.id)
-    if not units:
+    if not units or not await is_member(poll.chat_id, user.id):
         return False
     moment = now or utcnow()
     right = sorted(set(option_ids)) == sorted(poll.correct)

@@ -28,6 +28,7 @@ from bot.domain.schedules import (
 from bot.services.access import Access
 from bot.services.grants import require_scope, scope_roots
 from bot.services.units import UnitTree, load_tree
+from bot.storage import drafts
 from bot.storage.models import Role, Unit
 from bot.storage.models_delivery import Delivery, DeliveryStatus, SourceKind
 from bot.storage.models_reminders import (
@@ -49,6 +50,7 @@ class Problem(StrEnum):
     NO_REF = "no_ref"
     SCHEDULE = "schedule"
     NEVER_FIRES = "never_fires"
+    ALREADY_CREATED = "already_created"  # the wizard's draft was made into a reminder
 
 
 class ReminderError(Exception):
@@ -82,6 +84,7 @@ class Draft:
     skip_holidays: bool = True
     timezone: str | None = None  # None: the unit's
     campaign: str | None = None
+    token: str | None = None  # the wizard's draft token: the reminder is made from it once
 
 
 def aware(moment: datetime) -> datetime:
@@ -147,6 +150,7 @@ def build(draft: Draft, unit: Unit, *, created_by: int | None, now: datetime) ->
             created_at=now,
             updated_at=now,
             active_since=now,
+            draft_token=draft.token,
         )
         schedule = schedule_of(reminder, Holidays())
     except ScheduleError as exc:
@@ -163,20 +167,37 @@ def with_default_quiet(draft: Draft, default: str) -> Draft:
 async def create(
     session: AsyncSession, access: Access, draft: Draft, *, now: datetime, default_quiet: str
 ) -> Reminder:
-    """Check the scope and the draft, store the reminder, commit."""
+    """Check the scope and the draft, store the reminder, commit.
+
+    A draft with a token is made into one reminder only (`Problem.ALREADY_CREATED`).
+    """
     await require_scope(session, access, draft.unit_id, Role.TRAINER)
     unit = await session.get(Unit, draft.unit_id)
     if unit is None:
         raise ReminderError(Problem.NOT_FOUND)
-    reminder = build(
+    row = build(
         with_default_quiet(draft, default_quiet),
         unit,
         created_by=access.user_id or None,
         now=now,
     )
-    session.add(reminder)
+    reminder_id = await drafts.insert_once(session, row)
     await session.commit()
+    if reminder_id is None:
+        raise ReminderError(Problem.ALREADY_CREATED)
+    reminder = await session.get(Reminder, reminder_id)
+    assert reminder is not None
     return reminder
+
+
+def new_draft_token() -> str:
+    """The token a new wizard draft carries (`Draft.token`)."""
+    return drafts.new_token()
+
+
+async def made_from(session: AsyncSession, token: str) -> Reminder | None:
+    """The reminder made from the wizard draft with `token`, if it was created."""
+    return await drafts.made_from(session, Reminder, token)
 
 
 async def manageable_units(session: AsyncSession, access: Access) -> tuple[UnitTree, list[int]]:

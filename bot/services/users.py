@@ -9,11 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.storage import ledger
 from bot.storage.clock import utcnow
+from bot.storage.database import dialect_of, insert_for
 from bot.storage.models import User
-from bot.storage.units import active_memberships, end_memberships
+from bot.storage.units import active_memberships
 
 # Bumped when the notice changes what is collected or why: older consents are asked again.
-CONSENT_VERSION = 1
+# 2: the notice says what is kept before consent, who sees what, how long, and every right.
+CONSENT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -33,14 +35,21 @@ def pick_language(language_code: str | None, default: str) -> str:
 
 
 async def touch_user(session: AsyncSession, profile: Profile, *, default_language: str) -> User:
-    """Find or create the user. Before consent only the id and language are kept."""
+    """Find or create the user. Before consent only the id and language are kept.
+
+    Two first updates of a new person can arrive at once (a message in a group and one in
+    private): the row is created with an upsert, so the second finds it instead of failing.
+    """
     user = await session.get(User, profile.user_id)
     if user is None:
-        user = User(
+        fresh = User(
             id=profile.user_id, language=pick_language(profile.language_code, default_language)
         )
-        session.add(user)
+        insert = insert_for(dialect_of(session))(User)
+        await session.exec(insert.values(fresh.model_dump()).on_conflict_do_nothing())
         await session.commit()
+        user = await session.get(User, profile.user_id)
+        assert user is not None
         return user
     if user.has_consented and user.consent_version == CONSENT_VERSION:
         changed = _refresh_names(user, profile)
@@ -65,13 +74,16 @@ def needs_consent(user: User) -> bool:
 
 
 async def give_consent(
-    session: AsyncSession, user: User, profile: Profile, *, public_name: bool = False
+    session: AsyncSession, user: User, profile: Profile | None, *, public_name: bool = False
 ) -> None:
+    """Record consent (a minor's once their guardian agreed; then `profile` is None and the
+    names are filled on the minor's next message)."""
     user.consent_at = utcnow()
     user.consent_version = CONSENT_VERSION
     user.erased_at = None
     user.public_name = public_name
-    _refresh_names(user, profile)
+    if profile is not None:
+        _refresh_names(user, profile)
     units = [unit.id for _, unit in await active_memberships(session, user.id) if unit.id]
     await ledger.record(
         session,
@@ -106,45 +118,3 @@ async def set_language(session: AsyncSession, user: User, language: str) -> bool
 async def set_public_name(session: AsyncSession, user: User, public: bool) -> None:
     user.public_name = public
     await session.commit()
-
-
-async def forget(session: AsyncSession, user: User) -> None:
-    """Withdraw consent and erase personal fields; ledger rows stay, now pseudonymous."""
-    moment = utcnow()
-    user.first_name = user.last_name = user.username = None
-    user.consent_at = None
-    user.consent_version = None
-    user.public_name = False
-    user.pending_start = None
-    user.erased_at = moment
-    await end_memberships(session, user_id=user.id, at=moment)
-    await session.commit()
-
-
-async def export_data(session: AsyncSession, user: User) -> dict[str, object]:
-    """Everything kept about a user, for the right of access."""
-    memberships = await active_memberships(session, user.id)
-    events = await ledger.events_of(session, user_id=user.id)
-    return {
-        "telegram_id": user.id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "username": user.username,
-        "language": user.language,
-        "consent_at": user.consent_at.isoformat() if user.consent_at else None,
-        "name_on_honour_rolls": user.public_name,
-        "units": [
-            {"code": unit.code, "name": unit.name, "role": m.role, "since": m.since.isoformat()}
-            for m, unit in memberships
-        ],
-        "participation": [
-            {
-                "kind": e.kind,
-                "ref": e.ref,
-                "value": e.value,
-                "at": e.at.isoformat(),
-                "unit_id": e.unit_id,
-            }
-            for e in events
-        ],
-    }

@@ -45,7 +45,9 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     url = normalise_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Parameters are names, usernames and message texts: keep them out of statement logs and
+    # out of the text of database errors (which end up in tracebacks).
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.storage.clock import utcnow
@@ -70,11 +70,29 @@ class Unit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+ACTIVE_MEMBERSHIP = text("until IS NULL")
+
+
 class Membership(SQLModel, table=True):
-    """A user's role in a unit. `until` set means the membership has ended."""
+    """A user's role in a unit. `until` set means the membership has ended.
+
+    A person holds a role in a unit at most once at a time (`uq_memberships_active`), so two
+    redemptions or grants racing each other cannot both add it.
+    """
 
     __tablename__ = "memberships"
-    __table_args__ = (Index("ix_memberships_user_active", "user_id", "until"),)
+    __table_args__ = (
+        Index("ix_memberships_user_active", "user_id", "until"),
+        Index(
+            "uq_memberships_active",
+            "user_id",
+            "unit_id",
+            "role",
+            unique=True,
+            sqlite_where=ACTIVE_MEMBERSHIP,
+            postgresql_where=ACTIVE_MEMBERSHIP,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))

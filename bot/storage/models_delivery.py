@@ -63,6 +63,7 @@ class Broadcast(SQLModel, table=True):
     """A trainer's message to the members of some units, as composed and confirmed."""
 
     __tablename__ = "broadcasts"
+    __table_args__ = (UniqueConstraint("draft_token", name="uq_broadcasts_draft_token"),)
 
     id: int | None = Field(default=None, primary_key=True)
     created_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
@@ -80,6 +81,8 @@ class Broadcast(SQLModel, table=True):
     status_message_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # The wizard's draft this broadcast was made from: a second "Send" finds it made.
+    draft_token: str | None = Field(default=None, max_length=32)
 
 
 class DeliveryContent(SQLModel, table=True):

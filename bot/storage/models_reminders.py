@@ -53,6 +53,7 @@ class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("unit_id", "campaign", name="uq_reminders_unit_campaign"),
+        UniqueConstraint("draft_token", name="uq_reminders_draft_token"),
         Index("ix_reminders_updated_at", "updated_at"),
     )
 
@@ -84,6 +85,8 @@ class Reminder(SQLModel, table=True):
     # Fires are owed from here on: set at creation and on resume, so a pause is not caught up.
     active_since: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+    # The wizard's draft this reminder was made from: a second "Create" finds it made.
+    draft_token: str | None = Field(default=None, max_length=32)
 
 
 class ReminderFire(SQLModel, table=True):

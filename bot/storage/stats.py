@@ -496,6 +496,107 @@ async def _write_activity(connection: AsyncConnection, fold: _Fold) -> None:
     )
 
 
+# --- erasure ------------------------------------------------------------------------------
+
+
+async def hold_rollups(connection: AsyncConnection) -> None:
+    """Keep `refresh` out until this transaction ends, so it folds no row between the moves
+    of `reassign_people` and the caller's ledger updates. On SQLite the first write takes the
+    database's one write lock; on PostgreSQL the state row is locked."""
+    await connection.execute(
+        insert_for(connection.dialect.name)(StatsState)
+        .values(id=STATE_ID, last_event_id=0)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    if connection.dialect.name == "postgresql":
+        await _last_folded(connection, lock=True)
+    else:
+        await connection.execute(update(StatsState).where(STATE_ROW).values(refreshed_at=utcnow()))
+
+
+async def reassign_people(connection: AsyncConnection, new_ids: Mapping[int, int]) -> None:
+    """Move people's rollup rows to other ids (their pseudonyms), adding to any rows those ids
+    already hold (a person erased twice). Call `hold_rollups` first; the caller commits."""
+    if not new_ids:
+        return
+    old = sorted(new_ids)
+    for table, keys, _ in SUM_TABLES:
+        if "user_id" in keys:
+            columns = (*keys, *COUNTERS)
+            rows = await _take(connection, table, columns, old)
+            await _put(connection, _adding(table, keys), columns, rows, new_ids)
+    reads = StatsFirstRead.__table__  # type: ignore[attr-defined]
+    columns = ("set_id", "user_id", "explainer", "day")
+    await _put(
+        connection, _earliest_read, columns, await _take(connection, reads, columns, old), new_ids
+    )
+    await _reassign_activity(connection, new_ids)
+
+
+async def _take(
+    connection: AsyncConnection, table: Any, columns: Sequence[str], user_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Read and delete the rows of these people."""
+    found = await connection.execute(
+        select(*(table.c[name] for name in columns)).where(_among(table.c.user_id, user_ids))
+    )
+    rows = [dict(row._mapping) for row in found]
+    if rows:
+        await connection.execute(delete(table).where(_among(table.c.user_id, user_ids)))
+    return rows
+
+
+async def _put(
+    connection: AsyncConnection,
+    build: Callable[[AsyncConnection], Any],
+    columns: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    new_ids: Mapping[int, int],
+) -> None:
+    if rows:
+        moved = [{**row, "user_id": new_ids[row["user_id"]]} for row in rows]
+        await connection.execute(build(connection), [{c: r[c] for c in columns} for r in moved])
+
+
+async def _reassign_activity(connection: AsyncConnection, new_ids: Mapping[int, int]) -> None:
+    table = StatsUserActivity.__table__  # type: ignore[attr-defined]
+    columns = ("set_id", "user_id", "first_day", *ACTIVITY_DAYS)
+    rows = await _take(connection, table, columns, sorted(new_ids))
+    if not rows:
+        return
+    merged: dict[tuple[int, int], tuple[int, list[set[int]]]] = {}
+    existing = await connection.execute(
+        select(*(table.c[name] for name in columns)).where(
+            _among(table.c.user_id, sorted(set(new_ids.values())))
+        )
+    )
+    for row in [dict(r._mapping) for r in existing] + [
+        {**r, "user_id": new_ids[r["user_id"]]} for r in rows
+    ]:
+        key = (row["set_id"], row["user_id"])
+        days = [set(unpack_days(row[name], row["first_day"])) for name in ACTIVITY_DAYS]
+        first, known = merged.get(key, (row["first_day"], [set(), set(), set()]))
+        merged[key] = (
+            min(first, row["first_day"]),
+            [a | b for a, b in zip(known, days, strict=True)],
+        )
+    await connection.execute(
+        _replacing_activity(connection),
+        [
+            {
+                "set_id": set_id,
+                "user_id": user_id,
+                "first_day": first,
+                **{
+                    name: pack_days(days, first)
+                    for name, days in zip(ACTIVITY_DAYS, marks, strict=True)
+                },
+            }
+            for (set_id, user_id), (first, marks) in merged.items()
+        ],
+    )
+
+
 # --- reads for reports -------------------------------------------------------------------
 
 # Reports may read through a session, or through connections of their own to run reads side
@@ -754,10 +855,14 @@ async def member_windows(
 
 
 async def consented_people(session: Reader) -> list[int]:
-    """Ids of everyone whose consent stands (given, not withdrawn)."""
+    """Ids of everyone whose consent stands (given, not withdrawn), and the pseudonyms
+    (negative ids) of erased people who had consented: a unit's past figures stay as they
+    were when someone leaves."""
     connection = await _connection(session)
     user = User.__table__  # type: ignore[attr-defined]
-    statement = select(user.c.id).where(user.c.consent_at.is_not(None), user.c.erased_at.is_(None))
+    statement = select(user.c.id).where(
+        user.c.consent_at.is_not(None), user.c.erased_at.is_(None) | (user.c.id < 0)
+    )
     return [row[0] for row in await _fetch_all(connection, statement)]
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.storage.models import InviteCode, Membership, Unit
+from bot.storage.database import dialect_of, insert_for
+from bot.storage.models import ACTIVE_MEMBERSHIP, InviteCode, Membership, Unit
 
 MEMBERSHIPS = Membership.__table__  # type: ignore[attr-defined]
 
@@ -22,14 +23,43 @@ async def invite_by_code(session: AsyncSession, code: str) -> InviteCode | None:
     return (await session.exec(select(InviteCode).where(InviteCode.code == code))).first()
 
 
-async def take_invite_use(session: AsyncSession, invite: InviteCode) -> bool:
-    """Spend one use of a limited invite atomically; False when none is left."""
-    if invite.uses_left is None:
-        return True
+async def take_invite_use(session: AsyncSession, invite_id: int, *, now: datetime) -> bool:
+    """Spend one use of an invite that is not expired and not used up, in one conditional
+    statement; False when it may not be used. Unlimited invites stay unlimited."""
     statement = (
         update(InviteCode)
-        .where(col(InviteCode.id) == invite.id, col(InviteCode.uses_left) > 0)
+        .where(
+            col(InviteCode.id) == invite_id,
+            or_(col(InviteCode.uses_left).is_(None), col(InviteCode.uses_left) > 0),
+            or_(col(InviteCode.expires_at).is_(None), col(InviteCode.expires_at) > now),
+        )
         .values(uses_left=InviteCode.uses_left - 1)  # type: ignore[operator]
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount)
+
+
+async def give_back_invite_use(session: AsyncSession, invite_id: int) -> None:
+    """Undo `take_invite_use` inside the same transaction."""
+    statement = (
+        update(InviteCode)
+        .where(col(InviteCode.id) == invite_id, col(InviteCode.uses_left).is_not(None))
+        .values(uses_left=InviteCode.uses_left + 1)  # type: ignore[operator]
+    )
+    await session.exec(statement)
+
+
+async def add_membership(
+    session: AsyncSession, *, user_id: int, unit_id: int, role: str, since: datetime
+) -> bool:
+    """Start a membership unless the person holds that role in that unit already; True when
+    it was added. Racing callers add it once (the partial unique index of active ones)."""
+    statement = (
+        insert_for(dialect_of(session))(MEMBERSHIPS)
+        .values(user_id=user_id, unit_id=unit_id, role=role, since=since, until=None)
+        .on_conflict_do_nothing(
+            index_elements=["user_id", "unit_id", "role"], index_where=ACTIVE_MEMBERSHIP
+        )
     )
     result = await session.exec(statement)
     return bool(result.rowcount)

@@ -183,6 +183,10 @@ def stale() -> str:
     return _("This step is over. Send /phatbai to start a new broadcast.")
 
 
+def already_sent() -> str:
+    return _("Already sent: this broadcast went out once, it is not sent again.")
+
+
 # What recipients get
 
 
@@ -335,4 +339,7 @@ def cancelled_answer(count: int) -> str:
 
 
 def not_yours() -> str:
-    return _("Only the person who sent this broadcast can cancel it.")
+    return _(
+        "Only the person who sent this broadcast, while still a trainer of its units, or an "
+        "admin can cancel it."
+    )

@@ -9,12 +9,23 @@ class ConsentCb(CallbackData, prefix="c1"):
     accept: bool
 
 
+class AgeCb(CallbackData, prefix="ag1"):
+    minor: bool  # the answer to "under 18?", asked once the person agreed
+
+
+class GuardianCb(CallbackData, prefix="gd1"):
+    # The guardian: "ok" agrees, "no" refuses, "end" withdraws an earlier agreement.
+    # The minor: "new" asks for a new link, "over" starts over (the notice again).
+    act: str
+    token: str = ""
+
+
 class LanguageCb(CallbackData, prefix="l1"):
     code: str
 
 
 class PrivacyCb(CallbackData, prefix="p1"):
-    action: str  # "public", "private", "forget", "forget_yes", "forget_no"
+    action: str  # "export", "public", "private", "notice", "forget", "forget_yes", "forget_no"
 
 
 class LessonCb(CallbackData, prefix="ls1"):

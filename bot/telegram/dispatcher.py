@@ -9,7 +9,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +19,7 @@ from bot.services.bank_store import BankStore
 from bot.services.content_store import ContentStore
 from bot.settings import OFFICIAL_API_BASE, Settings
 from bot.telegram.i18n import CatalogI18n, create_i18n
+from bot.telegram.isolation import create_isolation
 from bot.telegram.middlewares import (
     AccessMiddleware,
     DatabaseMiddleware,
@@ -27,6 +28,7 @@ from bot.telegram.middlewares import (
 )
 from bot.telegram.response_types import keep_response_types
 from bot.telegram.routers import get_routers
+from bot.telegram.update_log import UpdateLog
 
 
 def create_bot(settings: Settings, *, token: str | None = None) -> Bot:
@@ -55,15 +57,22 @@ def create_dispatcher(
     *,
     sessionmaker: async_sessionmaker[AsyncSession],
     storage: BaseStorage | None = None,
+    events_isolation: BaseEventIsolation | None = None,
     i18n: CatalogI18n | None = None,
     content: ContentStore | None = None,
     banks: BankStore | None = None,
     **services: Any,
 ) -> Dispatcher:
-    """Wire middlewares and routers. `services` become handler keyword arguments."""
+    """Wire middlewares and routers. `services` become handler keyword arguments.
+
+    One person's updates are handled one at a time (per chat), across replicas when the FSM
+    storage is Redis; each update is handled once (`UpdateLog`), whatever the deliveries.
+    """
     i18n = i18n or create_i18n(settings.default_language)
+    storage = storage or create_storage(settings)
     dispatcher = Dispatcher(
-        storage=storage or create_storage(settings),
+        storage=storage,
+        events_isolation=events_isolation or create_isolation(storage),
         settings=settings,
         sessionmaker=sessionmaker,
         i18n=i18n,
@@ -71,6 +80,8 @@ def create_dispatcher(
         banks=banks or BankStore(settings.quizzes_dir),
         **services,
     )
+    # After the FSM middleware, which takes the person's lock: a duplicate waits, then is dropped.
+    dispatcher.update.outer_middleware(UpdateLog(sessionmaker.kw["bind"]))
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(UserMiddleware(settings))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))

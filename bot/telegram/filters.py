@@ -16,3 +16,11 @@ class NeedsConsent(Filter):
 
     async def __call__(self, event: TelegramObject, user: User | None = None, **_: Any) -> bool:
         return user is not None and needs_consent(user)
+
+
+class NoRealUser(Filter):
+    """True when no person's record came with the update: the sender is an anonymous group
+    admin, a channel or a bot (the user middleware loads records for people only)."""
+
+    async def __call__(self, event: TelegramObject, user: User | None = None, **_: Any) -> bool:
+        return user is None

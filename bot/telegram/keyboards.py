@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.telegram.callbacks import ConsentCb, LanguageCb, PrivacyCb
+from bot.telegram.callbacks import AgeCb, ConsentCb, LanguageCb, PrivacyCb
 
 LANGUAGE_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -16,6 +16,14 @@ def consent_keyboard() -> InlineKeyboardMarkup:
     builder.button(text=_("✅ I agree"), callback_data=ConsentCb(accept=True))
     builder.button(text=_("✖️ No, thanks"), callback_data=ConsentCb(accept=False))
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def age_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, I am under 18"), callback_data=AgeCb(minor=True))
+    builder.button(text=_("No, I am 18 or older"), callback_data=AgeCb(minor=False))
+    builder.adjust(1)
     return builder.as_markup()
 
 
@@ -38,6 +46,7 @@ def privacy_keyboard(public_name: bool) -> InlineKeyboardMarkup:
         builder.button(
             text=_("🏅 Show my name on honour rolls"), callback_data=PrivacyCb(action="public")
         )
+    builder.button(text=_("📜 Notice and your rights"), callback_data=PrivacyCb(action="notice"))
     builder.button(text=_("🗑 Delete my data"), callback_data=PrivacyCb(action="forget"))
     builder.adjust(1)
     return builder.as_markup()

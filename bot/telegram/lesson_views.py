@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.content import Library, SearchHit
+from bot.domain.content import Library, SearchHit, doc_deep_link
 from bot.domain.content_model import CATEGORIES, Explainer
 from bot.telegram.callbacks import LessonCb
 from bot.telegram.i18n import N_
@@ -69,19 +69,19 @@ def category_view(
     return f"<b>{title}</b>{counter}\n" + _("Choose an explainer:"), builder.as_markup()
 
 
-def status_notice(library: Library, explainer: Explainer, lang: str) -> str:
-    if explainer.status == "replaced":
-        successor = _successor_name(library, explainer, lang)
-        return _("⚠️ No longer in force: replaced by {successor}.").format(successor=successor)
+def status_notice(library: Library, explainer: Explainer, *, bot_username: str) -> str:
+    """The banner over a replaced document (naming and linking its successor), or the note
+    over an amended one; empty for a document in force."""
+    successor = library.successor(explainer, explainer.lang)
+    if successor is not None:
+        name = escape(successor.label)
+        if successor.explainer_id is not None:
+            href = escape(doc_deep_link(bot_username, successor.explainer_id), quote=True)
+            name = f'<a href="{href}">{name}</a>'
+        return _("⚠️ This document has been replaced by {successor}.").format(successor=name)
     if explainer.status == "amended":
         return _("ℹ️ Amended since it was issued: check the latest text.")
     return ""
-
-
-def _successor_name(library: Library, explainer: Explainer, lang: str) -> str:
-    target = explainer.replaced_by or ""
-    successor = library.get(target, lang)
-    return escape(successor.title if successor else target)
 
 
 def page_view(
@@ -93,8 +93,10 @@ def page_view(
     section = explainer.sections[section_index]
     body = section.messages_for(bot_username)[chunk]
     header = [f"{STATUS_ICON.get(explainer.status, '📘')} <b>{escape(explainer.title)}</b>"]
-    notice = status_notice(library, explainer, explainer.lang)
-    if page == 0 and notice:
+    notice = status_notice(library, explainer, bot_username=bot_username)
+    # A replaced document carries its banner on every page: a search hit or a link may open
+    # any of them.
+    if notice and (page == 0 or explainer.status == "replaced"):
         header.append(notice)
     if chunk == 0 and section.title:
         header.append(f"\n<b>{section_index + 1}. {escape(section.title)}</b>")
@@ -149,6 +151,14 @@ def toc_view(explainer: Explainer) -> tuple[str, InlineKeyboardMarkup]:
     builder.adjust(1)
     text = f"<b>{escape(explainer.title)}</b>\n" + _("Sections:")
     return text, builder.as_markup()
+
+
+def greeting_reply() -> str:
+    return _(
+        "Hello! I explain Directive 07 and the laws it cites, and I can quiz you on them. "
+        "Send /trogiup to see what you can do here, or type a few words (or a question) "
+        "to find a lesson."
+    )
 
 
 def search_view(query: str, hits: list[SearchHit]) -> tuple[str, InlineKeyboardMarkup]:

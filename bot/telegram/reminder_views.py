@@ -383,8 +383,14 @@ def problem_text(error: ReminderError) -> str:
             return _("With these settings the reminder would never be sent (is the time past?).")
         case Problem.SCHEDULE:
             return _("I could not read the schedule: check the time, the days and the dates.")
+        case Problem.ALREADY_CREATED:
+            return already_created()
         case _:
             return _("Something is missing: start again with /nhacnho.")
+
+
+def already_created() -> str:
+    return _("Already created: this reminder exists once, it is not created again.")
 
 
 def unreadable() -> str:

@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.periods import Period, PeriodKind, preset
+from bot.domain.periods import FIRST_DAY, LAST_DAY, Period, PeriodKind, preset
 from bot.reports.model import Figures, HonourRoll, UnitReport, UnitRow
 from bot.services.invites import Invite
 from bot.services.units import UnitNode
@@ -213,6 +213,13 @@ def bad_period(problem: str) -> str:
         "I could not read the period ({problem}). Write tháng, quý, năm, năm trước, or "
         "dd/mm/yyyy-dd/mm/yyyy, e.g. /thongke 01/01/2026-31/03/2026."
     ).format(problem=escape(problem))
+
+
+def period_out_of_range() -> str:
+    return _(
+        "Dates must lie between {first} and {last}. Write tháng, quý, năm, năm trước, or "
+        "dd/mm/yyyy-dd/mm/yyyy, e.g. /thongke 01/01/2026-31/03/2026."
+    ).format(first=f"{FIRST_DAY:%d/%m/%Y}", last=f"{LAST_DAY:%d/%m/%Y}")
 
 
 def preparing() -> str:

@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat_driver import ChatDriver
+from bot.emulator import SentMessage
 from bot.storage.models import InviteCode, Role, Unit
+from bot.telegram.callbacks import AgeCb
 
 
 @dataclass
@@ -39,9 +41,17 @@ async def add_invite(
 
 
 async def consent(chat: ChatDriver) -> None:
-    """Open the bot and agree to the data notice."""
+    """Open the bot, agree to the data notice and say you are 18 or older."""
     await chat.send("/start")
     await chat.press("✅")
+    await answer_age(chat, minor=False)
+
+
+async def answer_age(chat: ChatDriver, *, minor: bool) -> list[SentMessage]:
+    """Answer the notice's "under 18?" question (in any language)."""
+    question = chat.last_with_buttons()
+    assert question is not None, "no age question"
+    return await chat.press_data(question, AgeCb(minor=minor).pack())
 
 
 async def join(chat: ChatDriver, code: str) -> None:

@@ -74,3 +74,29 @@ async def test_search_by_free_text_and_command(offline: OfflineBot, world: World
     assert "không tìm thấy" in nothing.text.lower() and nothing.buttons()
     empty = (await chat.send("/timkiem"))[-1]
     assert "/timkiem" in empty.text
+
+
+async def test_a_replaced_explainer_opens_under_its_successor_banner(
+    offline: OfflineBot, world: World
+) -> None:
+    chat = offline.chat(2004)
+    await join(chat, "HS-A")
+    first = (await chat.send("/start doc-tt-23-2012"))[-1]
+    assert "Văn bản này đã được thay thế bởi Thông tư 124/2021/TT-BCA" in first.text
+    assert "start=doc-tt-124-2021" in (first.html or "")
+    following = (await chat.press("Tiếp ▶"))[-1]
+    assert "Văn bản này đã được thay thế bởi Thông tư 124/2021/TT-BCA" in following.text
+    current = (await chat.send("/start doc-tt-124-2021"))[-1]
+    assert "thay thế bởi" not in current.text
+
+
+async def test_greetings_get_a_pointer_to_help_not_a_search(
+    offline: OfflineBot, world: World
+) -> None:
+    chat = offline.chat(2005)
+    await join(chat, "HS-A")
+    for greeting in ("xin chào", "Chào bạn!", "hello"):
+        reply = (await chat.send(greeting))[-1]
+        assert "/trogiup" in reply.text and "Kết quả" not in reply.text, greeting
+    results = (await chat.send("chỉ thj 07"))[-1]
+    assert "Chỉ thị 07" in results.buttons()[0][0][0]

@@ -124,3 +124,38 @@ async def test_group_topic_menu_posts_polls(offline: OfflineBot, world: World) -
 
     private = (await lan.send("/bangxephang"))[-1]
     assert "/bangxephang" in plain_text(private)
+
+
+async def test_answers_from_outside_the_group_do_not_count(
+    offline: OfflineBot, world: World
+) -> None:
+    """A quiz poll forwarded elsewhere is the same poll: people who are not in the group can
+    answer it there. Only the group's members count on its leaderboard."""
+    emulator = offline.emulator
+    emulator.add_group(GROUP, "Lớp 10A1")
+    lan = offline.chat(4201, first_name="Lan")
+    outsider = offline.chat(4202, first_name="Tuấn")
+    leaver = offline.chat(4203, first_name="Vy")
+    for person in (lan, outsider, leaver):
+        await join(person, "HS-A")  # all three consented members of a unit
+    emulator.add_member(GROUP, 4201)
+    emulator.add_member(GROUP, 4203)
+    in_group = offline.chat(4201, chat_id=GROUP, first_name="Lan")
+    await in_group.send("/kiemtra thu 3")
+    first, second, _ = polls_in(emulator, GROUP)
+    emulator.state.chats[GROUP].members.discard(4203)  # Vy leaves the group
+
+    await vote(offline, 4201, first, right=True)
+    await vote(offline, 4202, first, right=True)  # answers a forwarded copy
+    await vote(offline, 4202, second, right=True)
+    await vote(offline, 4203, second, right=True)  # answers after leaving
+
+    async with offline.storage.sessionmaker() as session:
+        answers = (
+            await session.exec(
+                select(ParticipationEvent).where(ParticipationEvent.kind == "quiz_answered")
+            )
+        ).all()
+    assert {a.user_id for a in answers} == {4201}
+    board = plain_text((await in_group.send("/bangxephang"))[-1])
+    assert "T." not in board and "V." not in board and len(board.splitlines()) == 2

@@ -7,7 +7,12 @@ import asyncio
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 
 from bot.emulator import Emulator, RateLimits
 from bot.emulator.limits import RateLimiter
@@ -125,3 +130,25 @@ async def test_hang_without_delivery_has_no_effect(emu: Emulator, call: CallApi)
     status, _ = await call("sendMessage", chat_id=USER, text="x")
     assert status == 504
     assert emu.messages(USER) == []
+
+
+async def test_garbled_answers_reach_aiogram_as_client_errors(emu: Emulator, bot: Bot) -> None:
+    emu.garble_next(1, "status", chat_id=USER)
+    emu.garble_next(1, "json", chat_id=USER)
+    emu.garble_next(1, "html", chat_id=USER)
+    with pytest.raises(TelegramNetworkError) as unparsable:
+        await bot.send_message(USER, "một")
+    assert "ClientResponseError" in unparsable.value.message
+    for _ in range(2):
+        with pytest.raises(ClientDecodeError):
+            await bot.send_message(USER, "hai")
+    await bot.send_message(USER, "ba")
+    assert [m.text for m in emu.messages(USER)] == ["ba"]
+    assert emu.stats()["faults_injected"] == 3
+    assert [c.description for c in emu.calls if c.status == 0] == [
+        "garbled answer (status)",
+        "garbled answer (json)",
+        "garbled answer (html)",
+    ]
+    with pytest.raises(ValueError):
+        emu.garble_next(1, "binary")

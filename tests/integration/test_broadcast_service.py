@@ -24,6 +24,7 @@ from bot.services.access import Access, Grant
 from bot.services.broadcasts import AckStatus, ContentKind, Draft
 from bot.services.grants import ScopeError
 from bot.services.units import load_tree
+from bot.services.users import CONSENT_VERSION
 from bot.storage import ledger
 from bot.storage.clock import utcnow
 from bot.storage.models import Membership, Role, Unit, User
@@ -67,7 +68,11 @@ async def org(sessionmaker: async_sessionmaker[AsyncSession]) -> Org:
         now = utcnow()
 
         def person(user_id: int, **fields: object) -> User:
-            values: dict[str, object] = {"consent_at": now, "consent_version": 1, **fields}
+            values: dict[str, object] = {
+                "consent_at": now,
+                "consent_version": CONSENT_VERSION,
+                **fields,
+            }
             return User(id=user_id, first_name=f"U{user_id}", **values)  # type: ignore[arg-type]
 
         session.add_all(
@@ -239,7 +244,9 @@ async def test_the_cli_and_a_running_sender_never_send_a_row_twice(
     token = "100000003:broadcast-cli-token-000000000000000"
     extra = list(range(900_200, 900_260))
     async with sessionmaker() as session:
-        session.add_all(User(id=u, consent_at=utcnow(), consent_version=1) for u in extra)
+        session.add_all(
+            User(id=u, consent_at=utcnow(), consent_version=CONSENT_VERSION) for u in extra
+        )
         session.add_all(Membership(user_id=u, unit_id=org.klass) for u in extra)
         await session.commit()
     async with Emulator(bot_username="canhgiac_cli_bot", check_results=True) as emulator:
@@ -291,3 +298,25 @@ async def test_the_cli_and_a_running_sender_never_send_a_row_twice(
     assert found.count(broadcasts.DeliveryStatus.BLOCKED) == 1
     assert found.broadcast.status == "finished"
     assert trainer is not None and trainer.unreachable_at is not None
+
+
+async def test_a_sender_who_lost_the_scope_can_no_longer_cancel(
+    session: AsyncSession, org: Org
+) -> None:
+    broadcast = await broadcasts.create(
+        session,
+        trainer_of(org.school),
+        text_draft(org.school, scheduled_at=utcnow() + timedelta(hours=3)),
+        render=plain,
+    )
+    assert broadcast.id is not None
+    revoked = Access(TRAINER)  # the same person, the trainer role taken away
+    narrower = trainer_of(org.klass, "LOP-10A1")  # now trainer of the class only
+    learner = Access(TRAINER, grants=(Grant(org.school, "A", "A", Role.LEARNER),))
+    elsewhere = trainer_of(org.other, "CTY-B")
+    for access in (revoked, narrower, learner, elsewhere):
+        assert await broadcasts.cancel(session, access, broadcast.id) is None
+    found = await broadcasts.progress(session, broadcast.id)
+    assert found is not None and found.broadcast.status == "active"
+    assert found.count(broadcasts.DeliveryStatus.PENDING) == 2
+    assert await broadcasts.cancel(session, Access(PHONG, is_admin=True), broadcast.id) == 2

@@ -134,7 +134,9 @@ async def test_run_answers_start_through_any_bot_api_server(clean_env: Path) -> 
 
 def test_sandbox_script_transcript(clean_env: Path) -> None:
     script = clean_env / "script.txt"
-    script.write_text("# a learner joins\n/start\n1\n/start HOCVIEN\n/baihoc\n", encoding="utf-8")
+    script.write_text(
+        "# a learner joins\n/start\n1\n2\n/start HOCVIEN\n/baihoc\n", encoding="utf-8"
+    )
     completed = subprocess.run(
         [sys.executable, "-m", "bot", "sandbox", "--script", str(script)],
         cwd=clean_env,
@@ -147,6 +149,7 @@ def test_sandbox_script_transcript(clean_env: Path) -> None:
     transcript = completed.stdout
     assert transcript.splitlines()[0] == "> /start"
     assert "[1] ✅ Tôi đồng ý" in transcript
+    assert "Bạn dưới 18 tuổi?" in transcript and "[2] Không, tôi đủ 18 tuổi trở lên" in transcript
     assert "Bạn đã tham gia Đơn vị trình diễn với vai trò học viên." in transcript
     assert "[1] Chỉ thị 07/CT-BCA-V28" in transcript
     assert not list(clean_env.glob("*.db")), "the sandbox must not leave a database behind"

@@ -19,6 +19,7 @@ from bot.delivery.render import Button, Payload
 from bot.delivery.sender import Sender, SenderOptions
 from bot.emulator import Emulator, RateLimits
 from bot.leader import SENDER_LOCK_KEY, leader_lock_for
+from bot.services.users import CONSENT_VERSION
 from bot.settings import Settings
 from bot.storage import ledger
 from bot.storage.clock import utcnow
@@ -65,7 +66,7 @@ async def seed(
         session.add(unit)
         for user_id in users:
             if await session.get(User, user_id) is None:
-                session.add(User(id=user_id, consent_at=utcnow(), consent_version=1))
+                session.add(User(id=user_id, consent_at=utcnow(), consent_version=CONSENT_VERSION))
             emulator.add_user(user_id)
         await session.flush()
         assert unit.id is not None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import users
+from bot.domain.privacy import pseudonym
+from bot.services import privacy, users
 from bot.services.enrollment import EnrollStatus, redeem_invite
 from bot.services.users import Profile
 from bot.storage import ledger
@@ -101,12 +103,13 @@ async def test_forget_erases_person_but_keeps_counts(session: AsyncSession) -> N
     unit = await _unit_with_invites(session)
     user = await _consenting_user(session)
     await redeem_invite(session, user, "OPEN")
-    exported = await users.export_data(session, user)
-    assert exported["first_name"] == "Lan" and len(exported["units"]) == 1  # type: ignore[arg-type]
+    exported = json.loads(await privacy.export(session, user.id))
+    assert exported["user"]["first_name"] == "Lan" and len(exported["memberships"]) == 1
 
-    await users.forget(session, user)
-    await session.refresh(user)
-    assert (user.first_name, user.last_name, user.username) == (None, None, None)
-    assert users.needs_consent(user)
-    assert (await users.export_data(session, user))["units"] == []
+    await privacy.erase(session, user.id, key=b"k")
+    session.expunge_all()
+    assert await session.get(User, user.id) is None
+    after = json.loads(await privacy.export(session, user.id))
+    assert after["user"] is None and after["memberships"] == [] and after["participation"] == []
     assert await ledger.count(session, kind="enrolled", unit_id=unit.id) == 1
+    assert await ledger.count(session, user_id=pseudonym(user.id, b"k")) == 1  # the joining

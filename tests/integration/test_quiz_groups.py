@@ -58,6 +58,10 @@ async def member(
     return user
 
 
+async def in_any_chat(chat_id: int, user_id: int) -> bool:
+    return True
+
+
 async def test_a_round_logs_answers_and_ranks_members(session: AsyncSession) -> None:
     bank = bank_of()
     unit = Unit(code="TO-1", name="Tổ 1")
@@ -91,22 +95,33 @@ async def test_a_round_logs_answers_and_ranks_members(session: AsyncSession) -> 
     rows = (await session.exec(select(GroupQuizPoll))).all()
     assert sorted(row.poll_id for row in rows) == ["poll-0", "poll-1", "poll-2"]
 
-    async def vote(user: User, poll: int, good: bool, second: int = 7) -> bool:
+    async def vote(
+        user: User, poll: int, good: bool, second: int = 7, *, in_chat: bool = True
+    ) -> bool:
         poll_id, right, wrong = polls[poll]
+
+        async def is_member(chat_id: int, user_id: int) -> bool:
+            assert (chat_id, user_id) == (CHAT, user.id)
+            return in_chat
+
         return await quiz_groups.record_poll_answer(
             session,
             user,
             poll_id=poll_id,
             option_ids=right if good else wrong,
+            is_member=is_member,
             now=T0 + timedelta(seconds=second),
         )
 
+    assert not await vote(lan, 0, True, in_chat=False)  # a forwarded copy, outside the group
     assert await vote(lan, 0, True) and await vote(lan, 1, True) and await vote(lan, 2, False)
     assert await vote(minh, 0, True) and await vote(minh, 1, False)
     assert not await vote(minh, 1, True)  # the first answer counts
     assert not await vote(guest, 0, True)  # no consent: ignored
     assert not await vote(loner, 0, True)  # no unit: nothing to log
-    assert not await quiz_groups.record_poll_answer(session, lan, poll_id="x", option_ids=[0])
+    assert not await quiz_groups.record_poll_answer(
+        session, lan, poll_id="x", option_ids=[0], is_member=in_any_chat
+    )
 
     logged = (
         await session.exec(
@@ -154,7 +169,9 @@ async def test_members_in_two_units_count_once(session: AsyncSession) -> None:
         sent_at=T0,
     )
     right = sorted(drawn.displayed_correct(question))
-    assert await quiz_groups.record_poll_answer(session, lan, poll_id="p", option_ids=right)
+    assert await quiz_groups.record_poll_answer(
+        session, lan, poll_id="p", option_ids=right, is_member=in_any_chat
+    )
     board = await quiz_groups.leaderboard(session, CHAT)
     assert [(row.name, row.correct, row.answered) for row in board] == [("L. T.", 1, 1)]
     later = await quiz_groups.plan_round(

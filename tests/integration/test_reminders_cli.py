@@ -116,3 +116,79 @@ def test_add_refuses_with_one_line(database: str, args: list[str], code: int, me
 def test_remove_unknown(database: str) -> None:
     code, out = run("remove", "42")
     assert code == 1 and "no reminder #42" in out
+
+
+def said(output: str) -> list[str]:
+    """What the command said (log lines of an earlier test's logging setup left out)."""
+    return [line for line in output.splitlines() if line.startswith(("Error:", "Reminder", "Note"))]
+
+
+def test_unknown_banks_and_explainers_are_refused_with_the_known_ones(database: str) -> None:
+    code, out = run(
+        "add", "--unit", "TRUONG-A", "--text", "x", "--daily", "8:00", "--quiz", "khong-co"
+    )
+    assert code == 2, out
+    error = next(line for line in out.splitlines() if line.startswith("Error:"))
+    assert error.startswith("Error: --quiz: no quiz bank 'khong-co'; known banks: ")
+    assert "chi-thi-07" in error and "lua-dao-tin-gia" in error
+    audience = ["--audience", "unpassed:khong-co"]
+    code, out = run("add", "--unit", "TRUONG-A", "--text", "x", "--daily", "8:00", *audience)
+    assert code == 2 and "--audience unpassed: no quiz bank 'khong-co'" in out
+    code, out = run(
+        "add", "--unit", "TRUONG-A", "--text", "x", "--daily", "8:00", "--explainer", "khong-co"
+    )
+    assert code == 2 and "--explainer: no explainer 'khong-co'" in out
+    assert rows(database) == []
+
+
+def test_a_time_in_the_quiet_hours_is_said_never_moved_silently(database: str) -> None:
+    late = ["add", "--unit", "TRUONG-A", "--text", "Ôn tập", "--at", "25/12/2099 22:30"]
+    code, out = run(*late)
+    assert code == 1, out
+    assert said(out) == [
+        "Error: 25/12/2099 22:30 is inside the quiet hours 21:00-07:00: it would be sent at "
+        "26/12/2099 07:00. Add --yes to accept that, or give another time (or --quiet-hours off)."
+    ]
+    assert rows(database) == []
+    code, out = run(*late, "--yes")
+    assert code == 0, out
+    assert said(out) == [
+        "Reminder #1 added for TRUONG-A: first 26/12/2099 07:00 (Asia/Ho_Chi_Minh).",
+        "Note: 25/12/2099 22:30 is inside the quiet hours 21:00-07:00: it would be sent at "
+        "26/12/2099 07:00.",
+    ]
+    code, out = run("add", "--unit", "TRUONG-A", "--text", "x", "--daily", "22:00")
+    assert code == 1 and "each one would be sent at 07:00 the next day" in out
+    code, out = run("add", "--unit", "TRUONG-A", "--text", "x", "--weekly", "T2 5:30")
+    assert code == 1 and "05:30 is inside the quiet hours 21:00-07:00" in out
+    off = ["--at", "25/12/2099 22:30", "--quiet-hours", "off"]
+    code, out = run("add", "--unit", "TRUONG-A", "--text", "x", *off)
+    assert code == 0 and "first 25/12/2099 22:30" in out and "Note" not in out
+    assert len(rows(database)) == 2
+
+
+def test_list_shows_days_as_people_write_them(database: str) -> None:
+    code, out = run("add", "--unit", "TRUONG-A", "--text", "Họp", "--weekly", "T4 T2 08:00")
+    assert code == 0, out
+    code, out = run("add", "--unit", "TRUONG-A", "--text", "Nghỉ", "--weekly", "cn,t7 09:15")
+    assert code == 0, out
+    code, out = run("list")
+    timings = [line.split("\t")[2] for line in out.splitlines() if line.startswith("#")]
+    assert timings == ["weekly T2, T4 08:00", "weekly T7, CN 09:15"]
+
+
+def test_the_first_fire_skips_tet_and_holidays_can_be_removed(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daily = ["add", "--unit", "TRUONG-A", "--text", "Ôn tập", "--daily", "08:00"]
+    code, out = run(*daily, "--start", "05/02/2027")
+    assert code == 0 and "first 11/02/2027 08:00" in out, out  # 30 Tết to mùng 5 are days off
+    code, out = run(*daily, "--start", "05/02/2027", "--on-holidays")
+    assert code == 0 and "first 05/02/2027 08:00" in out, out
+    monkeypatch.setenv("HOLIDAYS_EXCLUDE", "2027-02-05,2027-02-06")
+    code, out = run(*daily, "--start", "05/02/2027")
+    assert code == 0 and "first 05/02/2027 08:00" in out, out
+    monkeypatch.setenv("HOLIDAYS", "02-11")
+    monkeypatch.delenv("HOLIDAYS_EXCLUDE")
+    code, out = run(*daily, "--start", "05/02/2027")
+    assert code == 0 and "first 12/02/2027 08:00" in out, out

@@ -22,6 +22,7 @@ from bot.leader import FileLeaderLock, PostgresLeaderLock, leader_lock_for
 from bot.scheduler import ReminderScheduler, checked_settings
 from bot.services import reminders as svc
 from bot.services.reminder_fires import Card
+from bot.services.users import CONSENT_VERSION
 from bot.settings import ConfigError, Settings
 from bot.storage.clock import utcnow
 from bot.storage.database import create_engine, create_sessionmaker
@@ -75,7 +76,7 @@ async def unit_id(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
         await session.flush()
         assert unit.id is not None
         for user_id in (11, 12):
-            session.add(User(id=user_id, consent_at=utcnow(), consent_version=1))
+            session.add(User(id=user_id, consent_at=utcnow(), consent_version=CONSENT_VERSION))
             session.add(Membership(user_id=user_id, unit_id=unit.id, role=Role.LEARNER.value))
         await session.commit()
         return unit.id

@@ -15,6 +15,7 @@ from bot.services import stats
 from bot.services.access import Access, Grant
 from bot.services.grants import ScopeError
 from bot.services.stats import StatsConfig
+from bot.services.users import CONSENT_VERSION
 from bot.storage import ledger
 from bot.storage import stats as store
 from bot.storage.models import Membership, Role, Unit, User
@@ -68,7 +69,7 @@ async def _member(
             first_name=first_name,
             last_name=last_name,
             consent_at=at(date(2026, 1, 2)) if consent else None,
-            consent_version=1 if consent else None,
+            consent_version=CONSENT_VERSION if consent else None,
             public_name=public,
         )
     )

@@ -23,8 +23,9 @@ from bot.domain.content_file import read_explainer
 from bot.domain.content_links import BOT_USERNAME_PLACEHOLDER
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
+TASKS = [f"chi-thi-07-nhiem-vu-{n}" for n in range(1, 8)]
 EXPECTED = {
-    "chi-thi": ["chi-thi-07"],
+    "chi-thi": ["chi-thi-07", *TASKS],
     "van-ban": ["qd-521-ttg", "ct-48-tw", "ct-09-tw", "nd-06-2013", "nq-28-tw"],
     "tieu-chuan": ["tt-23-2012", "tt-124-2021"],
     "chu-de": [
@@ -45,7 +46,9 @@ DOCUMENTS = {
     "tt-23-2012": "23/2012/TT-BCA",
     "tt-124-2021": "124/2021/TT-BCA",
     "qd-521-ttg": "521/QĐ-TTg",
+    **dict.fromkeys(TASKS, "07/CT-BCA-V28"),
 }
+READER_HEADING = {"vi": "Điều này có nghĩa gì với bạn", "en": "What this means for you"}
 
 
 @pytest.fixture(scope="module")
@@ -80,28 +83,40 @@ def test_official_numbers_and_topic_documents(library: Library) -> None:
         assert (explainer.category == "chu-de") == (explainer.document is None)
 
 
-def test_english_versions_and_fallback(library: Library) -> None:
-    for explainer_id in ("chi-thi-07", "tt-124-2021"):
-        english = library.get(explainer_id, "en")
-        assert english is not None and english.lang == "en"
-        assert library.languages_of(explainer_id) == ["vi", "en"]
-    fallback = library.get("ct-48-tw", "en")
-    assert fallback is not None and fallback.lang == "vi"
-    assert library.get("ct-48-tw", "fr") is not None
+def test_every_explainer_has_an_english_version_with_the_same_sources(library: Library) -> None:
+    for explainer_id in library.ids():
+        assert library.languages_of(explainer_id) == ["vi", "en"], explainer_id
+        vietnamese, english = library.get(explainer_id, "vi"), library.get(explainer_id, "en")
+        assert vietnamese is not None and english is not None and english.lang == "en"
+        assert english.sources == vietnamese.sources, explainer_id
+        assert len(english.sections) == len(vietnamese.sections), explainer_id
+    assert library.get("ct-48-tw", "fr") is not None  # other languages read Vietnamese
     assert library.get("no-such-thing") is None
     assert [e.id for e in library.in_category("tieu-chuan", "en")] == EXPECTED["tieu-chuan"]
-    assert library.in_category("tieu-chuan", "en")[1].lang == "en"
+    assert all(e.lang == "en" for e in library.explainers("en"))
 
 
-def test_the_directive_explains_each_of_its_seven_tasks(library: Library) -> None:
-    for lang, word in (("vi", "Nhiệm vụ"), ("en", "Task")):
-        directive = library.get("chi-thi-07", lang)
-        assert directive is not None
-        tasks = [s.title for s in directive.sections if s.title.startswith(word)]
-        assert [t.split(":")[0] for t in tasks] == [f"{word} {n}" for n in range(1, 8)]
+def test_the_directive_is_a_short_overview_and_one_page_per_task(library: Library) -> None:
+    for lang in ("vi", "en"):
+        overview = library.get("chi-thi-07", lang)
+        assert overview is not None and overview.issued == date(2014, 8, 15)
+        assert sum(s.word_count for s in overview.sections) < 700
+        assert list(overview.related[: len(TASKS)]) == TASKS
         text = all_text(library, "chi-thi-07", lang)
         assert "Trần Đại Quang" in text and "V28" in text
-        assert directive.issued == date(2014, 8, 15)
+        for number, task in enumerate(TASKS, start=1):
+            page = library.get(task, lang)
+            assert page is not None and page.lang == lang
+            assert f" {number}" in page.title.split(":")[0], page.title
+            assert page.sections[-1].title == READER_HEADING[lang], (task, lang)
+
+
+def test_replaced_documents_end_with_the_reader_s_angle(library: Library) -> None:
+    for explainer_id in ("nq-28-tw", "tt-23-2012"):
+        for lang in ("vi", "en"):
+            explainer = library.get(explainer_id, lang)
+            assert explainer is not None and explainer.status == "replaced"
+            assert explainer.sections[-1].title == READER_HEADING[lang]
 
 
 def test_every_section_reads_in_about_a_minute(library: Library) -> None:
@@ -125,14 +140,36 @@ def test_replaced_and_amended_documents_say_so_first(library: Library) -> None:
     nq28 = library.get("nq-28-tw")
     assert nq28 is not None and nq28.status == "replaced" and nq28.replaced_by == "44-NQ/TW"
     assert "44-NQ/TW" in nq28.sections[0].title
-    # The facts give no date for 44-NQ/TW: none may be written next to it.
-    assert not re.search(r"44-NQ/TW[^.\n]*\d{1,2}/\d{1,2}/\d{4}", all_text(library, "nq-28-tw"))
+    # The successor's date comes from the fact sheet (P58): 24/11/2023, and no other.
+    dated = r"44-NQ/TW(?:(?!KL/TW).){0,40}?(\d{1,2}/\d{1,2}/\d{4})"
+    dates = re.findall(dated, all_text(library, "nq-28-tw"))
+    assert dates and set(dates) == {"24/11/2023"}
     tt23 = library.get("tt-23-2012")
     assert tt23 is not None and tt23.status == "replaced" and tt23.replaced_by == "tt-124-2021"
     assert "124/2021/TT-BCA" in tt23.sections[0].title
     tt124 = library.get("tt-124-2021")
     assert tt124 is not None and tt124.status == "amended"
     assert "48/2025/TT-BCA" in tt124.sections[0].text
+
+
+def test_the_2025_festival_is_twenty_years_not_the_twentieth(library: Library) -> None:
+    text = all_text(library, "qd-521-ttg")
+    assert "lần thứ 20" not in text and "20 năm Ngày hội" in text and "lần thứ 21" in text
+    assert "20 years of the festival" in all_text(library, "qd-521-ttg", "en")
+
+
+def test_replaced_rules_are_not_taught_in_the_present_tense(library: Library) -> None:
+    """The 2018 secrets law's periods and its internet ban are named with that law."""
+    for lang, years, internet in (("vi", "30 năm", "kết nối internet"), ("en", "30", "internet")):
+        secrets = library.get("bao-ve-bi-mat-nha-nuoc", lang)
+        assert secrets is not None
+        for section in secrets.sections:
+            if years in section.text or internet in section.text:
+                assert "29/2018/QH14" in section.text and "117/2025/QH15" in section.text
+    for explainer in library.explainers("vi"):
+        for section in explainer.sections:
+            if "23/2012" in section.text or "Thông tư 23" in section.text:
+                assert "124" in section.text, (explainer.id, section.title)
 
 
 @pytest.mark.parametrize(
@@ -150,10 +187,11 @@ def test_topics_name_the_laws_that_replaced_older_ones(
     assert old in text and new in text and "thay thế" in text
 
 
-def test_emergency_numbers_are_only_the_ones_in_the_facts(library: Library) -> None:
-    text = all_text(library, "so-dien-thoai-khan-cap")
-    assert "113" in text and "114" in text
-    assert set(re.findall(r"\b11\d\b", text)) == {"113", "114"}
+def test_emergency_numbers_are_the_five_in_the_facts(library: Library) -> None:
+    for lang in ("vi", "en"):
+        text = all_text(library, "so-dien-thoai-khan-cap", lang)
+        assert set(re.findall(r"\b11\d\b", text)) == {"111", "112", "113", "114", "115"}
+        assert "226/QĐ-TTg" in text
 
 
 # --- loading and rendering -------------------------------------------------------------

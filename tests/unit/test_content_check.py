@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.content import check_content
+from bot.domain.content_check import scan_content
 from bot.domain.content_model import Problem
 
 # A valid explainer; the comment on each line is its line number in the file.
@@ -198,3 +199,160 @@ def test_problems_are_sorted_by_file_and_line(tmp_path: Path) -> None:
     write(tmp_path, "a", lines_of("a", L14="min_read_seconds: 0"))
     found = [(p.path.name, p.line) for p in check_content(tmp_path)]
     assert found == sorted(found)
+
+
+# --- editorial warnings: the bot serves these files, `content check` fails on them ------
+
+
+def warnings_in(root: Path, *, english: bool = False) -> list[tuple[str, int, str]]:
+    """The warnings as (file stem, line, message); missing English versions only if asked."""
+    return [
+        (p.path.stem, p.line, p.message)
+        for p in scan_content(root).warnings
+        if english or not p.message.startswith("no English version")
+    ]
+
+
+def replaced_pair(root: Path) -> None:
+    """ "cu" (23/2012/TT-BCA) was replaced by the explainer "moi" (124/2021/TT-BCA)."""
+    write(root, "moi", lines_of("moi", L3="document: 124/2021/TT-BCA", L9="category: tieu-chuan"))
+    write(
+        root,
+        "cu",
+        lines_of(
+            "cu",
+            L3="document: 23/2012/TT-BCA",
+            L7="status: replaced",
+            L8="replaced_by: moi",
+            L9="category: tieu-chuan",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "citation",
+    [
+        "theo Thông tư 23/2012/TT-BCA, đơn vị ký cam kết.",
+        "theo thong tu 23, đơn vị ký cam kết.",
+        "theo TT 23/2012, đơn vị ký cam kết.",
+        "theo [thông tư cũ](doc:cu), đơn vị ký cam kết.",
+        "under Circular 23/2012/TT-BCA, staff signed.",
+    ],
+)
+def test_citing_a_replaced_document_without_its_successor_is_a_warning(
+    tmp_path: Path, citation: str
+) -> None:
+    replaced_pair(tmp_path)
+    write(tmp_path, "bai", lines_of("bai", L19=citation))
+    found = warnings_in(tmp_path)
+    assert ("bai", 16, "") not in found
+    assert [(stem, line) for stem, line, _ in found] == [("bai", 16)], found
+    assert "cites 23/2012/TT-BCA, which was replaced" in found[0][2]
+    assert "successor 124/2021/TT-BCA in section 'Phần một'" in found[0][2]
+    assert check_content(tmp_path) == []  # not a problem: the bot still serves the file
+
+
+@pytest.mark.parametrize(
+    "successor",
+    [
+        "Thông tư 124/2021/TT-BCA nay thay thế nó.",
+        "nay là [thông tư mới](doc:moi).",
+        "now Circular 124 applies.",
+    ],
+)
+def test_naming_the_successor_in_the_same_section_passes(tmp_path: Path, successor: str) -> None:
+    replaced_pair(tmp_path)
+    write(
+        tmp_path,
+        "bai",
+        lines_of("bai", L18="Thông tư 23/2012/TT-BCA từng yêu cầu ký,", L19=successor),
+    )
+    assert [w for w in warnings_in(tmp_path) if w[0] == "bai"] == []
+
+
+def test_the_successor_named_in_another_section_does_not_count(tmp_path: Path) -> None:
+    replaced_pair(tmp_path)
+    write(
+        tmp_path,
+        "bai",
+        lines_of("bai", L19="Thông tư 23/2012/TT-BCA từng yêu cầu ký.", L24="- Thông tư 124"),
+    )
+    assert [(stem, line) for stem, line, _ in warnings_in(tmp_path)] == [("bai", 16)]
+
+
+def test_a_successor_without_an_explainer_is_named_by_its_number(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "nq",
+        lines_of(
+            "nq",
+            L3="document: 28-NQ/TW",
+            L7="status: replaced",
+            L8="replaced_by: 44-NQ/TW",
+            L12="summary: Nghị quyết 28, nay là Nghị quyết 44.",
+        ),
+    )
+    write(tmp_path, "bai", lines_of("bai", L19="Chỉ thị nêu Nghị quyết 28-NQ/TW."))
+    write(tmp_path, "tot", lines_of("tot", L19="Nghị quyết 28-NQ/TW, nay là Nghị quyết 44-NQ/TW."))
+    found = warnings_in(tmp_path)
+    assert [(stem, line) for stem, line, _ in found] == [("bai", 16)]
+    assert "successor 44-NQ/TW" in found[0][2]
+
+
+def test_the_replaced_explainer_itself_and_titles_and_summaries(tmp_path: Path) -> None:
+    replaced_pair(tmp_path)
+    write(
+        tmp_path,
+        "cu",
+        lines_of(
+            "cu",
+            L3="document: 23/2012/TT-BCA",
+            L7="status: replaced",
+            L8="replaced_by: moi",
+            L9="category: tieu-chuan",
+            L19="Thông tư 23/2012 từng yêu cầu ký cam kết.",
+        ),
+    )
+    write(tmp_path, "bai", lines_of("bai", L12="summary: Tóm tắt Thông tư 23/2012."))
+    assert [(stem, line) for stem, line, _ in warnings_in(tmp_path)] == [("bai", 12)]
+
+
+@pytest.mark.parametrize(
+    ("replace", "line", "short"),
+    [
+        ({"L19": "đạt chuẩn ANTT trong năm."}, 16, "ANTT"),
+        ({"L4": "title: Phong trào bảo vệ ANTQ"}, 4, "ANTQ"),
+        ({"L12": "summary: Chuẩn ANTT."}, 12, "ANTT"),
+        ({"L18": "Về an ninh, trật tự (ANTT).", "L23": "- ANTQ là viết tắt"}, 21, "ANTQ"),
+    ],
+)
+def test_abbreviations_are_spelled_out_before_their_first_use(
+    tmp_path: Path, replace: dict[str, str], line: int, short: str
+) -> None:
+    write(tmp_path, "bai", lines_of("bai", **replace))
+    write(tmp_path, "bai", lines_of("bai"), lang="en")
+    found = warnings_in(tmp_path)
+    assert [(stem, at) for stem, at, _ in found] == [("bai", line)], found
+    assert f"'{short}'" in found[0][2]
+
+
+def test_spelled_out_abbreviations_pass(tmp_path: Path) -> None:
+    text = "Bảo vệ an ninh Tổ quốc (ANTQ) và an ninh, trật tự (ANTT); ANTQ, ANTT."
+    write(tmp_path, "bai", lines_of("bai", L19=text))
+    write(tmp_path, "bai", lines_of("bai", L19="National security (ANTQ)."), lang="en")
+    assert warnings_in(tmp_path) == []
+
+
+def test_a_missing_english_version_is_a_warning(tmp_path: Path) -> None:
+    write(tmp_path, "bai", lines_of("bai"))
+    found = warnings_in(tmp_path, english=True)
+    assert found == [("bai", 2, "no English version yet (en/bai.md)")]
+    write(tmp_path, "bai", lines_of("bai"), lang="en")
+    assert warnings_in(tmp_path, english=True) == []
+
+
+def test_an_english_version_cites_the_same_sources(tmp_path: Path) -> None:
+    write(tmp_path, "bai", lines_of("bai"))
+    english = write(tmp_path, "bai", lines_of("bai", L13="sources: [SEED]"), lang="en")
+    problems = [(p.path, p.line, p.message) for p in check_content(tmp_path)]
+    assert any(path == english and line == 13 and "'sources'" in m for path, line, m in problems)

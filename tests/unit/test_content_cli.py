@@ -23,7 +23,7 @@ def _defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_check_passes_on_the_real_content() -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert "16 explainers (vi: 14, en: 2)" in result.output
+    assert "42 explainers (vi: 21, en: 21)" in result.output
     assert result.output.strip().endswith("no problems.")
 
 
@@ -96,5 +96,5 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None
 def test_show_prints_the_messages() -> None:
     result = runner.invoke(app, ["show", "so-dien-thoai-khan-cap"])
     assert result.exit_code == 0, result.output
-    assert "<b>113 và 114</b>" in result.output
+    assert "<b>Năm số cần nhớ</b>" in result.output
     assert "--- section 1, message 1/1" in result.output

@@ -12,6 +12,7 @@ from bot.domain.periods import (
     Period,
     PeriodError,
     PeriodKind,
+    PeriodOutOfRange,
     assessment_year,
     from_code,
     months,
@@ -134,3 +135,35 @@ def test_packed_days_and_whole_months() -> None:
         None,
         [(short.first_day, short.last_day)],
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/01/0001-02/01/0001",
+        "01/12/9999-31/12/9999",
+        "31/12/1969-05/01/1970",
+        "01/01/2100-01/01/2101",
+    ],
+)
+def test_dates_outside_1970_to_2100_are_refused(text: str) -> None:
+    with pytest.raises(PeriodOutOfRange, match="1970"):
+        parse_period(text, date(2026, 3, 1))
+
+
+@pytest.mark.parametrize("code", ["c3652058-3652059", "c1-2", "m719162-719163", "c767376-767377"])
+def test_forged_codes_outside_the_range_are_refused(code: str) -> None:
+    with pytest.raises(PeriodError):
+        from_code(code)
+
+
+def test_the_edges_of_the_range_have_bounds() -> None:
+    for zone in (ZONE, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")):
+        low = parse_period("01/01/1970-03/01/1970", date(2026, 3, 1)).bounds(zone)
+        high = parse_period("29/12/2100-31/12/2100", date(2026, 3, 1)).bounds(zone)
+        assert low[0] < low[1] and high[0] < high[1]
+    assert parse_date("31/12/2100") == date(2100, 12, 31)
+    with pytest.raises(PeriodOutOfRange):
+        parse_date("01/01/2101")
+    with pytest.raises(PeriodOutOfRange):
+        Period(date(1, 1, 1), date(1, 1, 2))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.quiz import Problem, QuizFormatError, load_banks
-from bot.domain.quiz_check import check_banks, explainer_ids
+from bot.domain.quiz_check import bank_warnings, check_banks, explainer_ids, scan_banks
 
 BANK = """\
 id: mau
@@ -179,3 +179,121 @@ def test_explainer_ids_read_front_matter_only(tmp_path: Path) -> None:
     (folder / "b.md").write_text("no front matter\n", encoding="utf-8")
     (folder / "c.md").write_text("---\nid: [broken\n---\n", encoding="utf-8")
     assert explainer_ids(tmp_path) == {"mot"}
+
+
+# --- learn_more in the bank's language, and the editorial warnings ---------------------
+
+EXPLAINER = """---
+id: {id}
+document: {document}
+title: "Văn bản {id}"
+issuer: Bộ Công an
+issued: 2012-04-27
+status: {status}
+replaced_by: {replaced_by}
+category: tieu-chuan
+tags: [thử]
+summary: Một dòng.
+sources: [SEED]
+min_read_seconds: 30
+---
+
+## Phần một
+
+Nội dung.
+"""
+
+
+def explainer(content: Path, lang: str, explainer_id: str, **front: str) -> None:
+    values = {"document": "124/2021/TT-BCA", "status": "in_force", "replaced_by": "null"}
+    values.update(front)
+    path = content / lang / f"{explainer_id}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(EXPLAINER.format(id=explainer_id, **values), encoding="utf-8")
+
+
+def test_english_banks_link_to_english_explainers(tmp_path: Path, content: Path) -> None:
+    english = BANK.replace("language: vi", "language: en")
+    problems = check_one(tmp_path, content, english)
+    assert [p.message for p in problems] == [
+        "learn_more 'chi-thi-07' is not the id of any explainer in content/en/"
+    ] * 2
+    (content / "en").mkdir()
+    (content / "en" / "chi-thi-07.md").write_text("---\nid: chi-thi-07\n---\n", encoding="utf-8")
+    assert check_one(tmp_path, content, english) == []
+
+
+@pytest.fixture
+def replaced(content: Path) -> Path:
+    """ "tt-23-2012" (23/2012/TT-BCA) was replaced by "tt-124-2021" (124/2021/TT-BCA)."""
+    explainer(content, "vi", "tt-124-2021")
+    explainer(
+        content,
+        "vi",
+        "tt-23-2012",
+        document="23/2012/TT-BCA",
+        status="replaced",
+        replaced_by="tt-124-2021",
+    )
+    return content
+
+
+def warnings_for(tmp_path: Path, content: Path, text: str) -> list[Problem]:
+    folder = tmp_path / "quizzes"
+    folder.mkdir(exist_ok=True)
+    (folder / "mau.yaml").write_text(text, encoding="utf-8")
+    files, problems = scan_banks(folder, content)
+    assert problems == []
+    return bank_warnings(files, content)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"Câu hỏi thứ nhất là gì?"', '"Theo Thông tư 23/2012/TT-BCA, ai ký cam kết?"'),
+        ('"Phương án B"', '"Thông tư 23/2012/TT-BCA"'),
+        ('"Giải thích ngắn."', '"Theo thông tư 23, 100% ký."'),
+        ("learn_more: chi-thi-07\n  - id", "learn_more: tt-23-2012\n  - id"),
+    ],
+)
+def test_a_replaced_document_needs_its_successor_in_the_explanation(
+    tmp_path: Path, replaced: Path, old: str, new: str
+) -> None:
+    assert old in BANK
+    bank = BANK.replace(old, new, 1)
+    found = warnings_for(tmp_path, replaced, bank)
+    assert [(p.line, p.message) for p in found] == [
+        (
+            line_of(bank, "explanation:", 1),
+            "question 'mau-1' cites 23/2012/TT-BCA, which was replaced; "
+            "name its successor 124/2021/TT-BCA in the explanation",
+        )
+    ]
+    named = bank.replace('explanation: "', 'explanation: "Nay là Thông tư 124/2021/TT-BCA. ', 1)
+    assert warnings_for(tmp_path, replaced, named) == []
+
+
+def test_the_successor_in_the_question_alone_is_not_enough(tmp_path: Path, replaced: Path) -> None:
+    bank = BANK.replace(
+        '"Câu hỏi thứ nhất là gì?"', '"Thông tư 23/2012 hay Thông tư 124/2021 quy định gì?"'
+    )
+    assert len(warnings_for(tmp_path, replaced, bank)) == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "short"),
+    [
+        ('"Câu hỏi thứ nhất là gì?"', '"Đơn vị đạt chuẩn ANTT khi nào?"', "ANTT"),
+        ('"Phương án B"', '"Phong trào bảo vệ ANTQ"', "ANTQ"),
+        ('title: "Ngân hàng mẫu"', 'title: "Phong trào bảo vệ ANTQ"', "ANTQ"),
+    ],
+)
+def test_abbreviations_are_spelled_out(
+    tmp_path: Path, content: Path, old: str, new: str, short: str
+) -> None:
+    found = warnings_for(tmp_path, content, BANK.replace(old, new, 1))
+    assert len(found) == 1 and f"'{short}'" in found[0].message
+    spelled = BANK.replace(old, new.replace(short, f"an ninh Tổ quốc ({short})"), 1)
+    if short == "ANTT":
+        spelled = BANK.replace(old, new.replace(short, "an ninh, trật tự (ANTT)"), 1)
+    assert warnings_for(tmp_path, content, spelled) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,121 @@ def test_the_real_banks_pass(project: Path) -> None:
         app, ["check", "--dir", str(ROOT / "quizzes"), "--content-dir", str(content)]
     )
     assert result.exit_code == 0, result.output
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def xlsx_parts(shared_strings: str, sheet: str) -> dict[str, str]:
+    """The parts of a small workbook, written by hand so that any part can be spoiled."""
+    return {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{XLSX_TYPE}.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{XLSX_TYPE}.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" '
+            f'ContentType="{XLSX_TYPE}.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rId1" '
+            f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{PACKAGE_REL_NS}">'
+            f'<Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": sheet,
+        "xl/sharedStrings.xml": shared_strings,
+    }
+
+
+SHEET = (
+    f'<worksheet xmlns="{MAIN_NS}"><sheetData>'
+    '<row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+)
+STRINGS = f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>id</t></si></sst>'
+# "Billion laughs": each entity is ten of the one before; lol8 alone is 300 MB of text.
+ENTITIES = '<!ENTITY lol0 "lol">' + "".join(
+    f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 9)
+)
+BOMB = (
+    f'<?xml version="1.0"?><!DOCTYPE sst [{ENTITIES}]>'
+    f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&lol8;</t></si></sst>'
+)
+
+
+def write_parts(path: Path, parts: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+def unreadable_files(folder: Path) -> dict[str, Path]:
+    parts = xlsx_parts(STRINGS, SHEET)
+    files = {
+        "entity bomb": write_parts(folder / "bomb.xlsx", xlsx_parts(BOMB, SHEET)),
+        "not a zip": folder / "random.xlsx",
+        "empty": folder / "empty.xlsx",
+        "no workbook": write_parts(
+            folder / "no-book.xlsx", {k: v for k, v in parts.items() if k != "xl/workbook.xml"}
+        ),
+        "cut-off sheet": write_parts(
+            folder / "cut.xlsx", {**parts, "xl/worksheets/sheet1.xml": SHEET[:60]}
+        ),
+        "text in a number cell": write_parts(
+            folder / "number.xlsx",
+            {**parts, "xl/worksheets/sheet1.xml": SHEET.replace('t="s"><v>0', "><v>abc")},
+        ),
+        "shared string out of range": write_parts(
+            folder / "index.xlsx",
+            {**parts, "xl/worksheets/sheet1.xml": SHEET.replace("<v>0", "<v>7")},
+        ),
+        "csv with a runaway quote": folder / "quote.csv",
+        "csv in UTF-16": folder / "utf16.csv",
+    }
+    files["not a zip"].write_bytes(b"\x00\x01garbage" * 50)
+    files["empty"].write_bytes(b"")
+    # An opening quote never closed: the field runs past the csv module's size limit.
+    files["csv with a runaway quote"].write_bytes(b'id,text\nq,"' + b"x" * 200_000 + b"\n")
+    files["csv in UTF-16"].write_bytes("id,text\nq,Câu hỏi\n".encode("utf-16"))
+    return files
+
+
+def test_unreadable_tables_are_one_line(project: Path) -> None:
+    # Sanity: the hand-made workbook is readable when nothing is spoiled.
+    good = write_parts(project / "good.xlsx", xlsx_parts(STRINGS, SHEET))
+    result = runner.invoke(app, ["import", str(good), "--bank", "b", "--title", "T"])
+    assert "missing column(s)" in result.output
+    for case, path in unreadable_files(project).items():
+        result = runner.invoke(app, ["import", str(path), "--bank", "b", "--title", "T"])
+        assert result.exit_code == 2, (case, result.output)
+        assert "Traceback" not in result.output, (case, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: cannot read {path}: "), (
+            case,
+            result.output,
+        )
+        assert not (project / "quizzes" / "b.yaml").exists()
+
+
+def test_the_entity_bomb_is_refused_by_defusedxml(project: Path) -> None:
+    from openpyxl import DEFUSEDXML
+
+    assert DEFUSEDXML  # openpyxl parses through defusedxml: entity declarations are refused
+    path = write_parts(project / "bomb.xlsx", xlsx_parts(BOMB, SHEET))
+    result = runner.invoke(app, ["import", str(path), "--bank", "b", "--title", "T"])
+    assert "XML entities" in result.output

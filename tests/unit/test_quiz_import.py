@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.domain.quiz import QuizFormatError, load_banks, read_bank_file
-from bot.domain.quiz_import import COLUMNS, bank_to_yaml, import_table
+from bot.domain.quiz_import import COLUMNS, UnreadableTable, bank_to_yaml, import_table
 
 ROWS: list[dict[str, Any]] = [
     {
@@ -188,5 +188,33 @@ def test_bank_level_and_table_level_problems(tmp_path: Path) -> None:
     assert "unknown column 'cau_hoi'" in str(caught.value.problems[0])
     not_excel = tmp_path / "hong.xlsx"
     not_excel.write_bytes(b"not a workbook")
-    with pytest.raises(QuizFormatError, match="cannot read"):
+    with pytest.raises(UnreadableTable, match=r"not a readable \.xlsx workbook"):
         import_table(not_excel, bank_id="nhap", title="T")
+
+
+QUOTED = dict(
+    ROWS[0],
+    text='Ai gọi "Công an"; xưng là cán bộ, thì làm gì?',
+    option_1='Làm theo "hướng dẫn"',
+    explanation='Gác máy, gọi 113; "không" chuyển tiền.',
+)
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_excel_quoting_is_read_right(tmp_path: Path, content: Path, delimiter: str) -> None:
+    """Excel writes quotes inside a field doubled ("") and quotes fields that hold the
+    separator; the header line holds neither, so the dialect must not come from it alone."""
+    table = write_csv(tmp_path / "bang.csv", [QUOTED, ROWS[1]], delimiter=delimiter)
+    raw = table.read_text(encoding="utf-8-sig")
+    assert '""Công an""' in raw and '""hướng dẫn""' in raw
+    bank = import_table(table, bank_id="nhap", title="T", content_dir=content)
+    first = bank.questions[0]
+    assert first.text == QUOTED["text"]
+    assert first.options[0] == QUOTED["option_1"]
+    assert first.explanation == QUOTED["explanation"]
+    assert bank.questions[1].options == (
+        "bocongan.gov.vn",
+        "bocongan-gov.vn",
+        "mps.gov.vn",
+        "mps-gov.vn",
+    )

@@ -11,6 +11,8 @@ import pytest
 from bot.domain.content import Library, load_library
 from bot.domain.content_model import Explainer
 from bot.domain.search import SNIPPET_WIDTH, SearchIndex, document_variants
+from bot.domain.search_words import is_greeting, query_words
+from bot.domain.synonyms import read_synonyms
 from bot.domain.text import compact, fold, fold_aligned, tokens
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -100,7 +102,7 @@ def test_reference_queries_rank_the_right_explainer_first(
         ("bi mat nha nuco", "bao-ve-bi-mat-nha-nuoc"),
         ("phong chay chua chay", "phong-chay-chua-chay"),
         ("113", "so-dien-thoai-khan-cap"),
-        ("tu phong tu quan", "chi-thi-07"),
+        ("tu phong tu quan", "chi-thi-07-nhiem-vu-4"),
         ("ban dai dien cha me hoc sinh", "tt-124-2021"),
     ],
 )
@@ -111,9 +113,10 @@ def test_other_ways_of_asking(library: Library, query: str, expected: str) -> No
 def test_english_readers_get_english_first(library: Library) -> None:
     hits = library.search("circular 124", lang="en")
     assert hits[0].explainer.id == "tt-124-2021" and hits[0].explainer.lang == "en"
-    fallback = library.search("chi thi 48", lang="en")[0]
-    assert fallback.explainer.id == "ct-48-tw" and fallback.explainer.lang == "vi"
+    spoken = library.search("chi thi 48", lang="en")[0]  # the Vietnamese name finds it too
+    assert spoken.explainer.id == "ct-48-tw" and spoken.explainer.lang == "en"
     assert top(library, "directive 07", "en") == "chi-thi-07"
+    assert top(library, "lừa đảo", "en") == "lua-dao-tin-gia"  # synonyms cross languages
 
 
 def test_hits_are_well_formed(library: Library) -> None:
@@ -145,6 +148,123 @@ def test_nothing_found(library: Library) -> None:
     assert library.search("xyzzy qwrtp") == []
     assert library.search("chi thi 48", limit=0) == []
     assert SearchIndex([]).search("chi thi") == []
+
+
+# --- people's ways of asking (kept apart from the held-out set in tests/search/) -------
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "expected"),
+    [
+        ("nghj dinh 06", "vi", "nd-06-2013"),  # one wrong letter in a short word
+        ("so dien thoaj khan cap", "vi", "so-dien-thoai-khan-cap"),
+        ("luat an ninh mabg", "vi", "an-toan-mang"),
+        ("ngày toàn dân phòng cháy chữa cháy là ngày nào", "vi", "phong-chay-chua-chay"),
+        ("số nào để gọi xe cứu thương", "vi", "so-dien-thoai-khan-cap"),
+        ("hỏa hoạn", "vi", "phong-chay-chua-chay"),
+        ("nhiệm vụ 6 của chỉ thị 07 là gì vậy", "vi", "chi-thi-07-nhiem-vu-6"),
+        ("which day is fire prevention day", "en", "phong-chay-chua-chay"),
+        ("fraud", "en", "lua-dao-tin-gia"),
+        ("hotline for children", "en", "so-dien-thoai-khan-cap"),
+        ("what did decree 06/2013 replace", "en", "nd-06-2013"),
+    ],
+)
+def test_natural_questions_typos_and_synonyms(
+    library: Library, query: str, lang: str, expected: str
+) -> None:
+    assert expected in [hit.explainer.id for hit in library.search(query, lang)[:3]], query
+
+
+def test_stop_words_weigh_little_but_count_alone() -> None:
+    assert [stop for _, stop in query_words("cháy nhà thì gọi số nào")] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert [stop for _, stop in query_words("chi thi so 7")] == [False] * 4  # "thi" is "thị"
+    assert [stop for _, stop in query_words("AI ai")] == [False, True]  # capitals: an acronym
+    assert [stop for _, stop in query_words("CHỈ THỊ 09 LÀ GÌ")] == [False] * 3 + [True] * 2
+    assert [token for token, _ in query_words("tasks companies news class")] == [
+        "task",
+        "company",
+        "new",
+        "class",
+    ]
+
+
+def test_only_common_words_still_search(library: Library) -> None:
+    assert len(library.search("là gì", limit=5)) <= 5
+    assert library.search("xyzzy qwrtp") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "greeting"),
+    [
+        ("xin chào", True),
+        ("Chào bạn!", True),
+        ("chao ban nhe", True),
+        ("Hello bot 👋", True),
+        ("hi there", True),
+        ("Good morning", True),
+        ("xin chào, chỉ thị 07 là gì", False),
+        ("chào mừng ngày 19/8", False),
+        ("hello world of scams", False),
+        ("", False),
+    ],
+)
+def test_greetings(text: str, greeting: bool) -> None:
+    assert is_greeting(text) is greeting
+
+
+def test_body_text_ranks_above_see_also_lines(tmp_path: Path) -> None:
+    explains = (
+        "## Bí mật\n\nBí mật nhà nước có ba độ mật: Tuyệt mật, Tối mật và Mật. Giữ bí mật "
+        "nhà nước là việc của mọi người lao động trong cơ quan, doanh nghiệp, nhà trường.\n"
+    )
+    points = (
+        "## Phòng cháy\n\nSố 114 để báo cháy và gọi cứu nạn, cứu hộ khi cần.\n\n"
+        "Xem thêm: [Bí mật nhà nước](doc:giai-thich).\n"
+    )
+    for explainer_id, body in (("giai-thich", explains), ("tro-den", points)):
+        path = tmp_path / "vi" / f"{explainer_id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(FRONT.format(id=explainer_id) + body, encoding="utf-8")
+    hits = load_library(tmp_path).search("bí mật nhà nước")
+    assert [hit.explainer.id for hit in hits] == ["giai-thich"]  # the pointer alone is too weak
+    assert load_library(tmp_path).search("báo cháy")[0].explainer.id == "tro-den"
+
+
+def test_synonyms_file_problems_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.yaml"
+    path.write_text("groups:\n  - [lừa đảo, scam]\n  - [một mình]\n  - [Scam, fraud]\n", "utf-8")
+    problems = [(p.line, p.message) for p in read_synonyms(path).problems]
+    assert problems == [
+        (3, "a group is a list of at least two phrases"),
+        (4, "'Scam' is already in the group of line 2"),
+    ]
+    synonyms = read_synonyms(path).synonyms
+    assert synonyms.rewrite(["bi", "lua", "dao", "scam", "fraud"]) == ["bi", "~0", "~0", "~2"]
+
+
+FRONT = """---
+id: {id}
+document: null
+title: Bài {id}
+issuer: null
+issued: null
+status: in_force
+replaced_by: null
+category: chu-de
+tags: [thử]
+summary: Một dòng.
+sources: [SEED]
+min_read_seconds: 30
+---
+
+"""
 
 
 # --- speed -----------------------------------------------------------------------------

@@ -6,15 +6,18 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
+    from bot.telegram import private_chat
     from bot.telegram.routers import (
         broadcast,
         consent_gate,
         errors,
         fallback,
+        guardian,
         help,
         honour,
         invites,
         lessons,
+        no_user,
         quiz,
         reminders,
         settings,
@@ -24,7 +27,12 @@ def get_routers() -> list[Router]:
 
     routers = [
         errors.router,
+        # Before everything that needs the person's record.
+        no_user.router,
         start.router,
+        # Before every feature: private commands and panels answered in a group.
+        private_chat.router,
+        guardian.router,  # before the consent gate: a guardian need not consent themselves
         settings.router,
         help.router,
         consent_gate.router,

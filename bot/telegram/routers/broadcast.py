@@ -41,6 +41,7 @@ from bot.telegram import broadcast_views as views
 from bot.telegram.callbacks import BroadcastAckCb, BroadcastCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.private_chat import command_payload, private_buttons, private_command
 from bot.telegram.screens import replace_query_screen
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ router = Router(name="broadcast")
 PRIVATE = F.chat.type == "private"
 CONTENT_INPUT = ~F.text.startswith("/")
 MAX_CHOICES = 40  # lessons or quizzes offered as buttons
+DRAFT, SENT = "draft", "sent"  # FSM keys: the draft's token, and the token once sent
 
 
 class Form(StatesGroup):
@@ -76,6 +78,7 @@ def _draft(data: dict[str, Any]) -> Draft:
         ask_ack=bool(data.get("ack")),
         silent=bool(data.get("silent")),
         scheduled_at=datetime.fromisoformat(at) if at else None,
+        token=data.get(DRAFT),
     )
 
 
@@ -106,9 +109,15 @@ async def start_broadcast(
         return
     await state.clear()
     await state.set_state(Form.units)
-    await state.update_data(units=[], offered=[u.id for u in units])
+    await state.update_data(
+        {"units": [], "offered": [u.id for u in units], DRAFT: broadcasts.new_draft_token()}
+    )
     text, keyboard = views.units_view(tree, units, set())
     await message.answer(text, reply_markup=keyboard)
+
+
+private_command(BROADCAST, start_broadcast)
+private_buttons(BroadcastCb, lambda _: command_payload(BROADCAST))
 
 
 @router.callback_query(BroadcastCb.filter(F.act == "unit"), Form.units)
@@ -360,7 +369,11 @@ async def confirm(
     except ScopeError:
         await query.answer(views.stale(), show_alert=True)
         return
-    await state.clear()
+    except broadcasts.AlreadySent:
+        await query.answer(views.already_sent(), show_alert=True)
+        return
+    await state.set_state(None)
+    await state.set_data({SENT: draft.token})
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     assert broadcast.id is not None
@@ -376,6 +389,16 @@ async def confirm(
     await broadcasts.set_status_message(session, broadcast.id, status.message_id)
     if sender is not None:
         sender.wake()
+
+
+@router.callback_query(BroadcastCb.filter(F.act == "send"))
+async def send_again(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    """A second "Send" once the broadcast went out (a double tap waits for the first)."""
+    token = (await state.get_data()).get(SENT)
+    if token and await broadcasts.made_from(session, token) is not None:
+        await query.answer(views.already_sent(), show_alert=True)
+        return
+    await query.answer(views.stale(), show_alert=True)
 
 
 @router.callback_query(BroadcastCb.filter(F.act == "drop"))

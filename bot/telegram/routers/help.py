@@ -1,4 +1,4 @@
-"""`/trogiup` (`/help`): what the user's role can do."""
+"""`/trogiup` (`/help`): what the user's role can do; their units only in the private chat."""
 
 from __future__ import annotations
 
@@ -15,4 +15,5 @@ router = Router(name="help")
 
 @router.message(HELP.filter())
 async def show_help(message: Message, user: User, access: Access | None = None) -> None:
-    await message.answer(texts.help_text(access, user.language))
+    private = message.chat.type == "private"
+    await message.answer(texts.help_text(access, user.language, private=private))

@@ -27,6 +27,7 @@ from bot.telegram import texts
 from bot.telegram.callbacks import InviteCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.private_chat import command_payload, private_buttons, private_command
 from bot.telegram.screens import replace_screen
 
 INVITE = CommandSpec(
@@ -81,6 +82,10 @@ async def invite_command(
         unit_id = node.id
     text, keyboard = _browser(tree, access, unit_id)
     await message.answer(text, reply_markup=keyboard)
+
+
+private_command(INVITE, invite_command)
+private_buttons(InviteCb, lambda _: command_payload(INVITE))
 
 
 @router.callback_query(InviteCb.filter())

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.content_links import explainer_id_from_start
+from bot.domain.search_words import is_greeting
 from bot.services import lessons
 from bot.services.content_store import ContentStore
 from bot.services.lessons import ReadStatus
@@ -138,7 +139,11 @@ async def search_command(
 
 @router.message(F.chat.type == "private", F.text, ~F.text.startswith("/"))
 async def free_text_search(message: Message, user: User, content: ContentStore) -> None:
-    await _answer_search(message, message.text or "", user, content)
+    text = message.text or ""
+    if is_greeting(text):
+        await message.answer(views.greeting_reply())
+        return
+    await _answer_search(message, text, user, content)
 
 
 async def _answer_search(message: Message, query: str, user: User, content: ContentStore) -> None:

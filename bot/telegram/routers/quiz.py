@@ -24,6 +24,7 @@ from bot.storage.models import User
 from bot.telegram import quiz_cards
 from bot.telegram import quiz_views as views
 from bot.telegram.callbacks import QuizCb, QuizMenuCb
+from bot.telegram.chat_members import ChatMembers
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
 from bot.telegram.quiz_timer import DEFAULT_INTERVAL, QuizTimer
@@ -288,11 +289,19 @@ async def leaderboard_command(message: Message, session: AsyncSession) -> None:
 
 @router.poll_answer()
 async def poll_answer(
-    poll_answer: PollAnswer, session: AsyncSession, user: User | None = None
+    poll_answer: PollAnswer,
+    session: AsyncSession,
+    bot: Bot,
+    user: User | None = None,
+    chat_members: ChatMembers | None = None,
 ) -> None:
     if user is not None:
         await quiz_groups.record_poll_answer(
-            session, user, poll_id=poll_answer.poll_id, option_ids=poll_answer.option_ids
+            session,
+            user,
+            poll_id=poll_answer.poll_id,
+            option_ids=poll_answer.option_ids,
+            is_member=(chat_members or ChatMembers(bot)).is_member,
         )
 
 
@@ -305,6 +314,7 @@ async def start_timer(
     banks: BankStore | None = None,
     quiz_timer_interval: float = DEFAULT_INTERVAL,
 ) -> None:
+    dispatcher["chat_members"] = ChatMembers(bot)
     if banks is None:
         log.warning("No quiz banks were given to the dispatcher: the quiz timer is off")
         return

@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.schedules import (
     Cron,
-    Holidays,
     Kind,
     QuietHours,
     ScheduleError,
@@ -28,6 +27,7 @@ from bot.domain.schedules import (
     parse_time,
     parse_weekly,
 )
+from bot.services import broadcasts
 from bot.services import reminders as svc
 from bot.services.access import Access
 from bot.services.bank_store import BankStore
@@ -36,14 +36,16 @@ from bot.services.grants import ScopeError
 from bot.settings import Settings
 from bot.storage.clock import utcnow
 from bot.storage.models import Unit, User
-from bot.storage.models_delivery import Broadcast
 from bot.storage.models_reminders import Audience, MessageKind
 from bot.telegram import reminder_views as views
 from bot.telegram.callbacks import ReminderAdminCb as Cb
 from bot.telegram.screens import replace_query_screen
 
+MAX_ID = 2**31 - 1  # a larger number is no row id, and PostgreSQL would refuse to compare it
+
 router = Router(name="reminder_wizard")
 TEXT_INPUT = F.text & ~F.text.startswith("/")
+DRAFT, CREATED = "draft", "created"  # FSM keys: the draft's token, and the token once created
 
 
 class Wizard(StatesGroup):
@@ -87,7 +89,9 @@ async def start_wizard(
     names = [("· " * (tree.depth(u) - top)) + tree.nodes[u].name for u in units]
     await state.clear()
     await state.set_state(Wizard.unit)
-    await state.update_data(choices=units, labels=names, title="unit")
+    await state.update_data(
+        {"choices": units, "labels": names, "title": "unit", DRAFT: svc.new_draft_token()}
+    )
     await show(query, *views.picker_view(views.unit_title(), names, 0))
 
 
@@ -180,9 +184,15 @@ async def choose_audience(
 
 
 @router.message(Wizard.broadcast, TEXT_INPUT)
-async def broadcast_number(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def broadcast_number(
+    message: Message, state: FSMContext, session: AsyncSession, access: Access
+) -> None:
     raw = (message.text or "").strip().lstrip("#")
-    if not raw.isdigit() or await session.get(Broadcast, int(raw)) is None:
+    if (
+        not raw.isdigit()
+        or int(raw) > MAX_ID
+        or await broadcasts.find_in_scope(session, access, int(raw)) is None
+    ):
         await message.answer(views.unknown_broadcast())
         return
     await state.update_data(audience_ref=raw)
@@ -292,6 +302,7 @@ def _draft(wizard: dict[str, Any], default_quiet: str) -> svc.Draft:
         end_date=_date(wizard.get("end_date")),
         quiet_hours=wizard.get("quiet_hours", default_quiet),
         skip_holidays=bool(wizard.get("skip_holidays", True)),
+        token=wizard.get(DRAFT),
     )
 
 
@@ -314,7 +325,7 @@ async def _confirm(
     preview = svc.build(
         _draft(wizard, settings.reminder_quiet_hours), unit, created_by=None, now=now
     )
-    upcoming = svc.schedule_of(preview, Holidays.parse(settings.holidays)).next_fire(now)
+    upcoming = svc.schedule_of(preview, settings.holiday_rules()).next_fire(now)
     return views.confirm_view(
         preview,
         unit.name,
@@ -433,10 +444,12 @@ async def create(
     access: Access,
     settings: Settings,
 ) -> None:
-    if await state.get_state() != Wizard.confirm.state:
-        await query.answer()
-        return
     wizard = await state.get_data()
+    if await state.get_state() != Wizard.confirm.state:
+        # "Create" pressed again once the first press made it (a double tap waits for it).
+        made = wizard.get(CREATED) and await svc.made_from(session, wizard[CREATED])
+        await query.answer(views.already_created() if made else None, show_alert=bool(made))
+        return
     try:
         reminder = await svc.create(
             session,
@@ -451,9 +464,10 @@ async def create(
     except ScopeError:
         await query.answer(views.not_allowed(), show_alert=True)
         return
-    await state.clear()
+    await state.set_state(None)
+    await state.set_data({CREATED: wizard.get(DRAFT)})
     await query.answer()
     upcoming = await svc.next_fire(
-        session, reminder, holidays=Holidays.parse(settings.holidays), now=utcnow()
+        session, reminder, holidays=settings.holiday_rules(), now=utcnow()
     )
     await show(query, *views.created_view(reminder, upcoming))

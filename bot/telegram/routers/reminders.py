@@ -17,9 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.render import Payload
 from bot.domain import campaigns
-from bot.domain.schedules import (
-    Holidays,
-)
 from bot.services import reminder_campaign, reminder_fires
 from bot.services import reminders as svc
 from bot.services.access import Access
@@ -35,6 +32,7 @@ from bot.telegram.callbacks import ReminderAdminCb as Cb
 from bot.telegram.callbacks import ReminderCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.private_chat import command_payload, private_buttons, private_command
 from bot.telegram.reminder_cards import ReminderRenderer, offer_payload
 from bot.telegram.routers import reminder_wizard as wizard
 from bot.telegram.routers.reminder_wizard import reply, show
@@ -99,7 +97,7 @@ async def _menu(
     page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup]:
     now = utcnow()
-    holidays = Holidays.parse(settings.holidays)
+    holidays = settings.holiday_rules()
     tree = await load_tree(session)
     lines = []
     for reminder in await svc.managed(session, access):
@@ -127,6 +125,10 @@ async def show_menu(
         await message.answer(views.not_trainer())
         return
     await reply(message, await _menu(session, access, settings, content, banks))
+
+
+private_command(REMINDERS, show_menu)
+private_buttons(Cb, lambda _: command_payload(REMINDERS))
 
 
 @router.callback_query(Cb.filter(F.act == "menu"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.enums import ChatAction
@@ -16,7 +17,14 @@ from aiogram.filters import CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.periods import Period, PeriodError, from_code, parse_period, this_month
+from bot.domain.periods import (
+    Period,
+    PeriodError,
+    PeriodOutOfRange,
+    from_code,
+    parse_period,
+    this_month,
+)
 from bot.services import stats
 from bot.services.access import Access
 from bot.services.grants import ScopeError, default_unit, scope_roots
@@ -29,6 +37,8 @@ from bot.telegram import texts
 from bot.telegram.callbacks import StatsCb
 from bot.telegram.commands import CommandSpec, register
 from bot.telegram.i18n import N_
+from bot.telegram.private_chat import private_buttons
+from bot.telegram.routers import start
 from bot.telegram.screens import replace_screen
 
 STATS = CommandSpec(
@@ -55,6 +65,8 @@ def parse_arguments(
         return None, default
     try:
         return None, parse_period(text, today)
+    except PeriodOutOfRange:
+        raise
     except PeriodError:
         pass
     first, _, rest = text.partition(" ")
@@ -83,6 +95,9 @@ async def unit_and_period(
     except UnknownCode as exc:
         await message.answer(views.unknown_unit(str(exc)))
         return None
+    except PeriodOutOfRange:
+        await message.answer(views.period_out_of_range())
+        return None
     except PeriodError as exc:
         await message.answer(views.bad_period(str(exc)))
         return None
@@ -100,6 +115,40 @@ async def unit_and_period(
 
 def may_see_stats(access: Access) -> bool:
     return access.is_admin or access.has_role(Role.TRAINER)
+
+
+FILES_PAYLOAD = "st-"
+
+
+def files_payload(data: StatsCb) -> str | None:
+    """Spreadsheets list people: a group gets a link to the same unit and period in the
+    private chat instead (the table and the chart, unit totals only, may stay)."""
+    return f"{FILES_PAYLOAD}{data.unit}-{data.period}" if data.act in ("xlsx", "csv") else None
+
+
+private_buttons(StatsCb, files_payload)
+
+
+async def open_from_link(message: Message, payload: str, data: dict[str, Any]) -> bool:
+    """`/start st-<unit>-<period>`: the unit's table in the private chat, with its files."""
+    unit, _, code = payload.removeprefix(FILES_PAYLOAD).partition("-")
+    try:
+        period = from_code(code)
+        unit_id = int(unit)
+    except (PeriodError, ValueError):
+        await message.answer(texts.stale_button())
+        return True
+    access = data.get("access") or Access(user_id=data["user"].id)
+    if not may_see_stats(access):
+        await message.answer(views.learner_not_allowed())
+        return True
+    config = StatsConfig.from_settings(data["settings"])
+    text, keyboard = await _screen(data["session"], access, unit_id, period, 0, config)
+    await message.answer(text, reply_markup=keyboard)
+    return True
+
+
+start.payload_handlers.append((FILES_PAYLOAD, open_from_link))
 
 
 @router.message(STATS.filter())
