@@ -253,20 +253,6 @@ class Emulator:
             self.state, self._bot(token), user_id, chat_id, message_id, text
         )
 
-    def forge_callback(
-        self, user_id: int, chat_id: int, message_id: int, data: str, token: str | None = None
-    ) -> str:
-        """A callback query with any data on a message of the bot (a modified client)."""
-        return odd_updates.forge_callback(
-            self.state, self._bot(token), user_id, chat_id, message_id, data
-        )
-
-    def anonymous_admin_text(
-        self, chat_id: int, text: str, token: str | None = None
-    ) -> dict[str, Any]:
-        """An anonymous administrator writes in group `chat_id` (sender: GroupAnonymousBot)."""
-        return odd_updates.anonymous_admin_text(self.state, self._bot(token), chat_id, text)
-
     def channel_post(self, chat_id: int, text: str, token: str | None = None) -> dict[str, Any]:
         return odd_updates.channel_post(self.state, self._bot(token), chat_id, text)
 

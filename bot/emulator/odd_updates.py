@@ -1,25 +1,16 @@
 """Updates that ordinary chatting does not produce but real clients do.
 
-Edited messages, stickers, contacts, photos, forged callback data, anonymous group admins,
-channel posts: the robustness tests send them to check that the bot never crashes on them.
+Edited messages, stickers, contacts, photos, channel posts: the robustness tests send them to
+check that the bot never crashes on them.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
 from bot.emulator.actors import command_entities, group_of, user_of
-from bot.emulator.state import BotState, CallbackRecord, ChatRecord, State
-
-# Telegram's sender of messages written by an anonymous group administrator.
-GROUP_ANONYMOUS_BOT = {
-    "id": 1087968824,
-    "is_bot": True,
-    "first_name": "Group",
-    "username": "GroupAnonymousBot",
-}
+from bot.emulator.state import BotState, ChatRecord, State
 
 # Content of non-text messages, the way Telegram describes them (ids are opaque strings).
 ATTACHMENTS: dict[str, dict[str, Any]] = {
@@ -121,42 +112,6 @@ def edit_text(
     bot.user_messages[(chat_id, message_id)] = edited
     state.queue_update(bot, "edited_message", edited)
     return edited
-
-
-def forge_callback(
-    state: State, bot: BotState, user_id: int, chat_id: int, message_id: int, data: str
-) -> str:
-    """A callback query with any data on any message of the bot, as a modified client sends."""
-    user = user_of(state, user_id)
-    sent = bot.by_id.get((chat_id, message_id))
-    if sent is None:
-        raise LookupError(f"no live message {message_id} from the bot in chat {chat_id}")
-    query_id = str(secrets.randbelow(10**18) + 10**18)
-    query = {
-        "id": query_id,
-        "from": user.as_user(),
-        "message": dict(sent.payload),
-        "chat_instance": str(abs(hash((bot.id, chat_id))) % 10**18),
-        "data": data,
-    }
-    bot.callbacks[query_id] = CallbackRecord(query_id, user_id, chat_id, message_id, data)
-    state.queue_update(bot, "callback_query", query)
-    return query_id
-
-
-def anonymous_admin_text(state: State, bot: BotState, chat_id: int, text: str) -> dict[str, Any]:
-    """A group administrator writing as the group: no person in `from`."""
-    chat = state.chats.get(chat_id)
-    if chat is None or chat.is_private:
-        raise LookupError(f"no group {chat_id}: call add_group first")
-    message = _new_message(bot, chat, dict(GROUP_ANONYMOUS_BOT))
-    message["sender_chat"] = chat.as_chat()
-    message["text"] = text
-    entities = command_entities(text)
-    if entities:
-        message["entities"] = entities
-    state.queue_update(bot, "message", message)
-    return message
 
 
 def channel_post(state: State, bot: BotState, chat_id: int, text: str) -> dict[str, Any]:

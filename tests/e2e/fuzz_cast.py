@@ -17,7 +17,7 @@ from bot.emulator import Emulator
 from bot.offline import OfflineBot
 from bot.storage.models import Role, Unit
 from bot.telegram.commands import REGISTRY
-from tests.e2e.helpers import add_invite, join
+from tests.e2e.helpers import add_invite, consent, join
 
 GROUP = -1009988776
 CHANNEL = -1005544332
@@ -97,8 +97,7 @@ async def assemble(offline: OfflineBot, unit: Unit) -> Cast:
         if code:
             await join(chat, code)
         else:
-            await chat.send("/start")
-            await chat.press("✅")
+            await consent(chat)
     offline.emulator.add_group(GROUP, "Nhóm kiểm thử <&>")
     members = [p.user_id for p in people[1:5]]
     for member in members:
@@ -139,31 +138,6 @@ class Screen:
         return cls(buttons, texts)
 
 
-def _mutate_data(data: str) -> st.SearchStrategy[str]:
-    parts = data.split(":")
-    return st.one_of(
-        st.just(data[: max(1, len(data) // 2)]),
-        st.just(":".join([*parts[:-1], "999999999"])),
-        st.just(":".join([*parts[:-1], "-1"])),
-        st.just(":".join([*parts, "x"])),
-        st.just(data.replace("1", "9", 1)),
-        st.text(min_size=1, max_size=64),
-        st.sampled_from(
-            [
-                "st1:show:1:c3652058-3652059:0",
-                "p1:export",
-                "p1:forget_yes",
-                "bc1:send:1",
-                "rm1:delete:1",
-                "iv1:x:1:officer",
-                "qz1:a:999999:0:0",
-                "c1:1",
-                "hr1:x",
-            ]
-        ),
-    )
-
-
 @st.composite
 def text_input(draw: st.DrawFn, commands: list[str]) -> str:
     kind = draw(st.sampled_from(["command", "hostile", "free", "digits"]))
@@ -185,74 +159,137 @@ def text_input(draw: st.DrawFn, commands: list[str]) -> str:
     return draw(st.text(min_size=1, max_size=300).filter(lambda t: t.strip() != ""))
 
 
+KINDS = [
+    "text",
+    "text",
+    "press",
+    "press",
+    "press",
+    "forge",
+    "stale",
+    "edit",
+    "attachment",
+    "contact",
+    "group",
+    "group_press",
+    "anonymous",
+    "channel",
+    "stranger",
+    "block",
+]
+ATTACHMENT_KINDS = ["sticker", "photo", "location", "document", "voice"]
+PHONES = ["+84901234567", "0901234567", "0", "=1+1"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Everything one action may need, drawn the same way whatever is on screen.
+
+    Hypothesis replays and shrinks by the sequence of draws, so the draws must not depend on
+    the bot's state: picks are integers turned into a screen item with a modulo afterwards.
+    """
+
+    person: int
+    kind: str
+    picks: tuple[int, int, int]
+    text: str
+    mutated: str
+    flag: bool
+    caption: str | None
+
+
 @st.composite
-def action(draw: st.DrawFn, screen: Screen, cast: Cast) -> Act:
-    """One thing somebody does, chosen from what is on their screen now."""
-    person = draw(st.sampled_from(cast.people))
-    uid = person.user_id
-    kind = draw(
-        st.sampled_from(
-            [
-                "text",
-                "text",
-                "press",
-                "press",
-                "press",
-                "forge",
-                "stale",
-                "edit",
-                "attachment",
-                "contact",
-                "group",
-                "group_press",
-                "anonymous",
-                "channel",
-                "stranger",
-                "block",
-            ]
-        )
+def choice(draw: st.DrawFn, commands: list[str]) -> Choice:
+    return Choice(
+        person=draw(st.integers(min_value=0, max_value=10**6)),
+        kind=draw(st.sampled_from(KINDS)),
+        picks=(
+            draw(st.integers(min_value=0, max_value=10**6)),
+            draw(st.integers(min_value=0, max_value=10**6)),
+            draw(st.integers(min_value=0, max_value=10**6)),
+        ),
+        text=draw(text_input(commands)),
+        mutated=draw(mutation()),
+        flag=draw(st.booleans()),
+        caption=draw(st.one_of(st.none(), text_input(commands))),
     )
+
+
+def mutation() -> st.SearchStrategy[str]:
+    """How forged callback data differs from a real button's: a code applied by `forge`."""
+    return st.one_of(
+        st.sampled_from(["half", "big", "negative", "extra", "digit"]),
+        st.text(min_size=1, max_size=64).map(lambda t: "raw:" + t),
+        st.sampled_from(FORGED).map(lambda t: "raw:" + t),
+    )
+
+
+FORGED = [
+    "st1:show:1:c3652058-3652059:0",
+    "p1:export",
+    "p1:forget_yes",
+    "bc1:send:1",
+    "rm1:delete:1",
+    "iv1:x:1:officer",
+    "qz1:a:999999:0:0",
+    "c1:1",
+    "hr1:x",
+]
+
+
+def forge(data: str, how: str) -> str:
+    parts = data.split(":")
+    forged = {
+        "half": data[: max(1, len(data) // 2)],
+        "big": ":".join([*parts[:-1], "999999999"]),
+        "negative": ":".join([*parts[:-1], "-1"]),
+        "extra": ":".join([*parts, "x"]),
+        "digit": data.replace("1", "9", 1),
+    }.get(how, how.removeprefix("raw:"))
+    return forged[:64] or "x"
+
+
+def action(screen: Screen, cast: Cast, c: Choice) -> Act:
+    """One thing somebody does, chosen from what is on their screen now."""
+    uid = cast.people[c.person % len(cast.people)].user_id
+    first, second, third = c.picks
+    kind = c.kind
     if kind in ("press", "forge", "stale", "group_press"):
         chat_id = GROUP if kind == "group_press" else uid
         messages = screen.buttons.get(chat_id, [])
         if messages:
-            mid, live, datas = messages[-1] if kind == "press" else draw(st.sampled_from(messages))
-            data = draw(st.sampled_from(datas))
+            mid, live, datas = messages[-1] if kind == "press" else messages[first % len(messages)]
+            data = datas[second % len(datas)]
             if kind == "forge":
-                data = draw(_mutate_data(data))[:64] or "x"
-            presser = draw(st.sampled_from(cast.group_members)) if chat_id == GROUP else uid
+                data = forge(data, c.mutated)
+            presser = (
+                cast.group_members[third % len(cast.group_members)] if chat_id == GROUP else uid
+            )
             if data in live:
                 return lambda emu: emu.press_button(presser, chat_id, mid, data)
-            return lambda emu: emu.forge_callback(presser, chat_id, mid, data)
+            return lambda emu: emu.press_button(presser, chat_id, mid, data, forged=True)
         kind = "text"
     if kind == "edit" and screen.texts.get(uid):
-        mid = draw(st.sampled_from(screen.texts[uid]))
-        new = draw(text_input(cast.commands))
-        return lambda emu: emu.edit_text(uid, uid, mid, new)
+        sent = screen.texts[uid]
+        mid = sent[first % len(sent)]
+        return lambda emu: emu.edit_text(uid, uid, mid, c.text)
     if kind == "attachment":
-        what = draw(st.sampled_from(["sticker", "photo", "location", "document", "voice"]))
-        caption = draw(st.one_of(st.none(), text_input(cast.commands)))
-        in_group = draw(st.booleans()) and uid in cast.group_members
-        return lambda emu: emu.send_attachment(uid, what, GROUP if in_group else None, caption)
+        what = ATTACHMENT_KINDS[first % len(ATTACHMENT_KINDS)]
+        in_group = c.flag and uid in cast.group_members
+        return lambda emu: emu.send_attachment(uid, what, GROUP if in_group else None, c.caption)
     if kind == "contact":
-        phone = draw(st.sampled_from(["+84901234567", "0901234567", "", "=1+1"]))
-        return lambda emu: emu.send_contact(uid, phone or "0")
+        phone = PHONES[first % len(PHONES)]
+        return lambda emu: emu.send_contact(uid, phone)
     if kind == "group":
-        member = draw(st.sampled_from(cast.group_members))
-        text = draw(text_input(cast.commands))
-        return lambda emu: emu.send_text(member, text, GROUP)
+        member = cast.group_members[first % len(cast.group_members)]
+        return lambda emu: emu.send_text(member, c.text, GROUP)
     if kind == "anonymous":
-        text = draw(text_input(cast.commands))
-        return lambda emu: emu.anonymous_admin_text(GROUP, text)
+        return lambda emu: emu.send_anonymous(GROUP, c.text)
     if kind == "channel":
-        text = draw(text_input(cast.commands))
-        return lambda emu: emu.channel_post(CHANNEL, text)
+        return lambda emu: emu.channel_post(CHANNEL, c.text)
     if kind == "stranger":
-        stranger = draw(st.sampled_from(STRANGER_IDS))
-        text = draw(text_input(cast.commands))
-        return lambda emu: emu.send_text(stranger, text)
+        stranger = STRANGER_IDS[first % len(STRANGER_IDS)]
+        return lambda emu: emu.send_text(stranger, c.text)
     if kind == "block":
-        blocked = draw(st.booleans())
-        return lambda emu: emu.block(uid) if blocked else emu.unblock(uid)
-    text = draw(text_input(cast.commands))
-    return lambda emu: emu.send_text(uid, text)
+        return lambda emu: emu.block(uid) if c.flag else emu.unblock(uid)
+    return lambda emu: emu.send_text(uid, c.text)
