@@ -11,14 +11,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.types import ErrorEvent, TelegramObject
 
 from bot.domain.text import classic_tones
 from bot.emulator import Emulator, SentMessage
 
 
 class UpdateTracker(BaseMiddleware):
-    """Counts updates the dispatcher has finished handling (outer middleware on `update`)."""
+    """Counts updates the dispatcher has finished handling.
+
+    An outer middleware on `update` and on `error`: an update whose handler raised is counted
+    once the error handler has dealt with it, so a test sees what the person was told.
+    """
 
     def __init__(self) -> None:
         self.handled = 0
@@ -31,12 +35,19 @@ class UpdateTracker(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        try:
-            return await handler(event, data)
-        finally:
-            async with self._changed:
-                self.handled += 1
-                self._changed.notify_all()
+        if isinstance(event, ErrorEvent):
+            try:
+                return await handler(event, data)
+            finally:
+                await self._count()
+        result = await handler(event, data)  # a raise is counted by the error handler's turn
+        await self._count()
+        return result
+
+    async def _count(self) -> None:
+        async with self._changed:
+            self.handled += 1
+            self._changed.notify_all()
 
     async def wait_for(self, count: int, within: float) -> None:
         async with self._changed:

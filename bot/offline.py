@@ -53,6 +53,7 @@ class OfflineBot:
         dispatcher = create_dispatcher(settings, sessionmaker=storage.sessionmaker, **services)
         tracker = UpdateTracker()
         dispatcher.update.outer_middleware(tracker)
+        dispatcher.errors.outer_middleware(tracker)
         await publish_commands(bot, dispatcher["i18n"])
         offline = cls(emulator, settings, storage, bot, dispatcher, tracker, owns_emulator=owns)
         offline.polling = asyncio.create_task(

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator import actors, polls
+from bot.emulator import actors, odd_updates, polls
 from bot.emulator.api import TOKEN, Api
 from bot.emulator.faults import Faults
 from bot.emulator.limits import RateLimiter, RateLimits
@@ -226,6 +226,35 @@ class Emulator:
         return actors.press_button(
             self.state, self._bot(token), user_id, chat_id, message_id, data, forged=forged
         )
+
+    def send_attachment(
+        self,
+        user_id: int,
+        kind: str,
+        chat_id: int | None = None,
+        caption: str | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        """The user sends a sticker, photo, location, document or voice message."""
+        return odd_updates.send_attachment(
+            self.state, self._bot(token), user_id, kind, chat_id, caption
+        )
+
+    def send_contact(
+        self, user_id: int, phone: str, chat_id: int | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        return odd_updates.send_contact(self.state, self._bot(token), user_id, phone, chat_id)
+
+    def edit_text(
+        self, user_id: int, chat_id: int, message_id: int, text: str, token: str | None = None
+    ) -> dict[str, Any]:
+        """The user edits a message they sent: an `edited_message` update."""
+        return odd_updates.edit_text(
+            self.state, self._bot(token), user_id, chat_id, message_id, text
+        )
+
+    def channel_post(self, chat_id: int, text: str, token: str | None = None) -> dict[str, Any]:
+        return odd_updates.channel_post(self.state, self._bot(token), chat_id, text)
 
     def answer_poll(
         self, user_id: int, poll_id: str, option_ids: list[int], token: str | None = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.offline import OfflineBot
@@ -104,3 +106,22 @@ async def test_forget_me_erases_personal_fields(offline: OfflineBot, world: Worl
         memberships = (await session.exec(select(Membership))).all()
         assert memberships and all(m.until is not None and m.user_id < 0 for m in memberships)
         assert await ledger.count(session, kind="enrolled") == 1  # counts stay
+
+
+async def test_a_tap_on_a_button_the_first_tap_removed_is_no_error(
+    offline: OfflineBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two taps on "I agree": the first removes the buttons and asks the age, the second finds
+    nothing left to change; nobody is told that something went wrong."""
+    chat = offline.chat(1010)
+    await chat.send("/start")
+    notice = chat.last_with_buttons()
+    assert notice is not None
+    agree = next(data for row in notice.buttons() for text, data in row if "✅" in text and data)
+    caplog.set_level(logging.INFO)
+    await chat.press_data(notice, agree)
+    await chat.press_data(notice, agree, forged=True)
+    texts = [m.text or "" for m in offline.emulator.messages(1010)]
+    assert sum("dưới 18 tuổi?" in text for text in texts) == 1, texts
+    assert not any("lỗi" in text.lower() for text in texts), texts
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

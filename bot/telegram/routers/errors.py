@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 
@@ -15,11 +15,22 @@ from bot.telegram import texts
 
 log = logging.getLogger(__name__)
 router = Router(name="errors")
+NOT_MODIFIED = "message is not modified"
 
 
 @router.errors()
 async def on_error(event: ErrorEvent, i18n: I18n, user: User | None = None, **_: Any) -> bool:
     update = event.update
+    if isinstance(event.exception, TelegramForbiddenError):
+        # The person blocked the bot (or left the group) while their update was handled: there
+        # is nobody to answer, and nothing is broken.
+        log.info("Update %s: the chat no longer accepts messages from the bot", update.update_id)
+        return True
+    if isinstance(event.exception, TelegramBadRequest) and NOT_MODIFIED in event.exception.message:
+        # A second tap on a button whose screen the first tap already changed: the screen
+        # already shows what the handler wanted.
+        log.info("Update %s: the screen was already up to date", update.update_id)
+        return True
     # Only ids and the exception type: message texts may hold personal data.
     log.error(
         "Update %s failed: %s",
