@@ -28,11 +28,13 @@ from bot.telegram.dispatcher import create_bot
 TOKEN = "100000002:delivery-test-token-00000000000000"
 FIRST_USER = 700_000
 SOURCE = "broadcast"
+# Telegram's per-chat limit at its strictest: one message a second, no burst.
+STRICT_PER_CHAT = RateLimits(global_per_second=None, private_per_second=1, private_burst=1)
 
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emulator = Emulator(bot_username="canhgiac_test_bot", check_results=True)
+    emulator = Emulator(STRICT_PER_CHAT, bot_username="canhgiac_test_bot", check_results=True)
     await emulator.start()
     yield emulator
     await emulator.stop()
@@ -93,10 +95,12 @@ def make_sender(
     *,
     rate: float = 1000,
     concurrency: int = 4,
+    private_interval: float = 1.0,
     **options: float,
 ) -> Sender:
     opts = SenderOptions(concurrency=concurrency, poll_interval=0.05, backoff=0.05, **options)  # type: ignore[arg-type]
-    return Sender(bot, sessionmaker, limiter=Limiter(rate, private_interval=0), options=opts)
+    limiter = Limiter(rate, private_interval=private_interval)
+    return Sender(bot, sessionmaker, limiter=limiter, options=opts)
 
 
 async def settle(
@@ -180,6 +184,47 @@ async def test_concurrent_claims_never_share_a_row(
     assert len(every) == len(set(every)) == 300
 
 
+async def test_only_the_sender_holding_the_lease_may_start_a_row(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A's lease ran out and B took the row over: A, waking late, must not send it too."""
+    from datetime import timedelta
+
+    start = utcnow()
+    async with sessionmaker() as session:
+        content = await outbox.add_content(
+            session, source_kind=SOURCE, source_id=3, payload=Payload("x")
+        )
+        await outbox.enqueue(
+            session,
+            source_kind=SOURCE,
+            source_id=3,
+            recipients=[Recipient(FIRST_USER)],
+            contents={"": content},
+            not_before=start,
+        )
+        await session.commit()
+    async with sessionmaker() as session:
+        [as_a] = await outbox.claim(session, sender_id="A", limit=10, lease=30, now=start)
+        await session.commit()
+    async with sessionmaker() as session:
+        early = start + timedelta(seconds=29)
+        assert await outbox.claim(session, sender_id="B", limit=10, lease=30, now=early) == []
+        late = start + timedelta(seconds=31)
+        [as_b] = await outbox.claim(session, sender_id="B", limit=10, lease=30, now=late)
+        await session.commit()
+    assert as_b.id == as_a.id
+    async with sessionmaker() as session:
+        assert not await outbox.start_sending(session, as_a, sender_id="A", now=late)
+        assert await outbox.start_sending(session, as_b, sender_id="B", now=late)
+        await session.commit()
+        row = await outbox.delivery_for(
+            session, source_kind=SOURCE, source_id=3, chat_id=FIRST_USER
+        )
+    assert row is not None and row.status == "sending"
+    assert row.claimed_by == "B" and row.attempts == 1
+
+
 async def test_two_senders_deliver_each_row_once(
     sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
 ) -> None:
@@ -234,6 +279,49 @@ async def test_only_the_process_holding_the_sender_lock_sends(
     finally:
         for leadership in leaders:
             await leadership.stop()
+
+
+async def test_one_chat_gets_its_messages_a_second_apart(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    """Three messages for one person due at once (a broadcast, a reminder, a report): each
+    waits a second after the previous one's answer, so Telegram never answers 429."""
+    sources = (1, 2, 3)
+    for source_id in sources:
+        await seed(sessionmaker, emulator, 1, source_id=source_id)
+    sender = make_sender(bot, sessionmaker, private_interval=1.0)
+    sender.start()
+    try:
+        counts = [await settle(sessionmaker, source_id=s) for s in sources]
+    finally:
+        await sender.stop()
+    assert emulator.counters.too_many_requests == 0
+    assert [c["sent"] for c in counts] == [1, 1, 1]
+    assert len(emulator.messages(FIRST_USER)) == 3
+    assert sender.stats.rate_limited == 0
+
+
+async def test_a_message_dropped_before_its_send_lets_the_next_one_to_the_chat_go(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    """The first of two messages to a person is cancelled while it waits for the chat's
+    turn: the second still goes."""
+    for source_id in (1, 2):
+        await seed(sessionmaker, emulator, 1, source_id=source_id)
+    sender = make_sender(bot, sessionmaker, concurrency=2)
+    sender.limiter.hold_chat(FIRST_USER, 0.5)
+    sender.start()
+    try:
+        await asyncio.sleep(0.2)
+        async with sessionmaker() as session:
+            assert await outbox.cancel(session, source_kind=SOURCE, source_id=1) == 1
+            await session.commit()
+        second = await settle(sessionmaker, source_id=2, within=10)
+    finally:
+        await sender.stop()
+    assert second["sent"] == 1
+    assert sender.stats.skipped == 1
+    assert len(emulator.messages(FIRST_USER)) == 1
 
 
 async def test_429_waits_and_sends_again(
