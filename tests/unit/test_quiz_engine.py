@@ -114,6 +114,31 @@ def test_shuffling_never_loses_the_correct_answer(
     assert not drawn.is_correct(item, [])
 
 
+def test_a_multi_answer_question_is_right_only_with_exactly_its_answers() -> None:
+    item = Question("q", "Câu?", ("a", "b", "c", "d"), frozenset({0, 2}), "x", "easy", "SEED", "a")
+    drawn = DrawnQuestion("q", (3, 2, 1, 0))  # shown: d, c, b, a
+    assert drawn.displayed_correct(item) == frozenset({1, 3})
+    assert drawn.is_correct(item, [1, 3])
+    assert drawn.is_correct(item, [3, 1, 3])  # order and a repeated tick do not matter
+    assert not drawn.is_correct(item, [1])  # partly ticked
+    assert not drawn.is_correct(item, [3])
+    assert not drawn.is_correct(item, [1, 3, 0])  # a wrong one ticked as well
+    assert not drawn.is_correct(item, [0, 1, 2, 3])
+    assert not drawn.is_correct(item, [1, 3, 4])  # an option that was not shown
+
+
+@given(size=st.integers(2, 8), data=st.data())
+def test_any_other_set_of_ticks_is_wrong(size: int, data: st.DataObject) -> None:
+    indexes = st.integers(0, size - 1)
+    correct = data.draw(st.frozensets(indexes, min_size=1, max_size=size - 1))
+    item = Question(
+        "q", "Câu?", tuple(f"o{n}" for n in range(size)), correct, "x", "easy", "SEED", "a"
+    )
+    drawn = DrawnQuestion("q", tuple(data.draw(st.permutations(range(size)))))
+    picked = data.draw(st.frozensets(indexes))
+    assert drawn.is_correct(item, picked) == (picked == drawn.displayed_correct(item))
+
+
 def test_displayed_indexes_map_back() -> None:
     drawn = DrawnQuestion("q", (2, 0, 1))
     item = question("q", options=3, correct=1)
