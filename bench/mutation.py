@@ -75,6 +75,8 @@ def run(modules: list[str], jobs: int, fresh: bool) -> int:
         shutil.rmtree(WORK)
     WORK.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in SERVER_VARIABLES}
+    # mutmut calls `mypy` by name: the one beside this Python.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)]
     command += [mutant_glob(path) for path in modules]
     started = time.monotonic()
@@ -209,7 +211,7 @@ def main() -> int:
         if run(modules, args.jobs, fresh=fresh) != 0:
             print(f"mutmut failed; see {WORK / 'run.log'}", file=sys.stderr)
             return 1
-    found = collect(modules)
+    found = collect(configured_modules())  # with the results of earlier runs of others
     if not found:
         print("no results yet: run without --report first", file=sys.stderr)
         return 1
