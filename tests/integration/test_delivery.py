@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 
 import pytest
 from aiogram import Bot
@@ -223,6 +224,62 @@ async def test_only_the_sender_holding_the_lease_may_start_a_row(
         )
     assert row is not None and row.status == "sending"
     assert row.claimed_by == "B" and row.attempts == 1
+
+
+async def test_a_sender_gives_back_only_its_own_unstarted_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    await seed(sessionmaker, emulator, 4)
+    async with sessionmaker() as session:
+        rows = await outbox.claim(session, sender_id="A", limit=3, lease=60)
+        started = rows[0]
+        assert await outbox.start_sending(session, started, sender_id="A")
+        ids = [row.id for row in rows]
+        assert await outbox.release(session, [], sender_id="A") == 0
+        assert await outbox.release(session, ids, sender_id="B") == 0
+        assert await outbox.release(session, ids, sender_id="A") == 2  # not the started one
+        await session.commit()
+    async with sessionmaker() as session:
+        taken = await outbox.claim(session, sender_id="B", limit=10, lease=60)
+        await session.commit()
+        statuses = {
+            row.id: (row.status, row.claimed_by)
+            for row in await outbox.rows_of(session, source_kind=SOURCE, source_id=1)
+        }
+    assert sorted(row.id for row in taken) == sorted(set(statuses) - {started.id})
+    assert statuses[started.id] == ("sending", "A")
+
+
+async def test_blocking_marks_only_that_person_unreachable(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    users = await seed(sessionmaker, emulator, 2)
+    async with sessionmaker() as session:
+        await outbox.mark_unreachable(session, users[0])
+        await session.commit()
+        first = await session.get(User, users[0])
+        second = await session.get(User, users[1])
+        assert first is not None and first.unreachable_at is not None
+        assert second is not None and second.unreachable_at is None
+        marked = first.unreachable_at
+        await outbox.mark_unreachable(session, users[0], now=utcnow() + timedelta(days=1))
+        await session.commit()
+        await session.refresh(first)
+        assert first.unreachable_at == marked  # the first time it happened is kept
+
+
+def test_a_sender_from_settings_is_paced_by_the_broadcast_rate() -> None:
+    from bot.delivery.sender import Sender
+    from bot.settings import Settings
+
+    free = Settings(broadcast_rate=20, broadcast_concurrency=3, _env_file=None)  # type: ignore[call-arg]
+    sender = Sender.from_settings(None, None, free)  # type: ignore[arg-type]
+    assert sender.limiter.rate == 20 and sender.options.concurrency == 3
+    assert not sender.options.paid
+    paid = Settings(broadcast_paid=True, broadcast_paid_rate=500, _env_file=None)  # type: ignore[call-arg]
+    sender = Sender.from_settings(None, None, paid, concurrency=5)  # type: ignore[arg-type]
+    assert sender.limiter.rate == 500 and sender.options.paid
+    assert sender.options.concurrency == 5
 
 
 async def test_two_senders_deliver_each_row_once(

@@ -79,8 +79,10 @@ def test_score_examples() -> None:
     assert (nearly.percent, nearly.passed) == (69, False)
     two_thirds = score([True, True, None], pass_mark=67)
     assert (two_thirds.percent, two_thirds.passed) == (66, False)
-    assert score([], pass_mark=50).passed is False
-    with pytest.raises(ValueError):
+    nothing = score([], pass_mark=50)
+    assert (nothing.percent, nothing.passed) == (0, False)
+    assert score([], pass_mark=0).passed is False  # nothing asked is never a pass
+    with pytest.raises(ValueError, match="total is smaller"):
         score([True, True], pass_mark=50, total=1)
 
 
@@ -147,8 +149,10 @@ def test_displayed_indexes_map_back() -> None:
     assert drawn.displayed_correct(item) == frozenset({2})
     assert drawn.is_correct(item, [2]) and not drawn.is_correct(item, [0])
     assert not drawn.is_correct(item, [7])
-    with pytest.raises(IndexError):
-        drawn.original_index(3)
+    assert drawn.original_index(0) == 2
+    for outside in (3, -1):
+        with pytest.raises(IndexError, match=f"option {outside} was not shown"):
+            drawn.original_index(outside)
 
 
 @given(levels=levels, count=st.integers(1, 50), seed=st.integers(0, 2**32 - 1), data=st.data())
