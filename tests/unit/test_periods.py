@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.periods import (
+    DAY_OFFSET_MAX,
     MAX_DAYS,
     Period,
     PeriodError,
@@ -213,3 +215,33 @@ def test_whole_months_at_their_edges() -> None:
         (day(2, 1), day(3, 1)),
         [(day(1, 31), day(1, 31))],
     )
+
+
+def test_days_and_midnights_do_not_depend_on_the_servers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert local_midnight(date(2026, 3, 1), ZONE) == datetime(2026, 2, 28, 17, tzinfo=UTC)
+        assert local_midnight(date(2026, 3, 1), ZONE).utcoffset() == timedelta(0)
+        assert local_day(datetime(2026, 3, 1, 18, 0), ZONE) == date(2026, 3, 2)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_more_edges() -> None:
+    period = Period(date(2026, 1, 15), date(2026, 3, 1))
+    assert [(b.start, b.end) for b in months(period)][-1] == (date(2026, 3, 1), date(2026, 3, 1))
+    first = date(2026, 1, 1).toordinal()
+    assert unpack_days(pack_days([first + DAY_OFFSET_MAX], first), first) == [first + 0xFFFF]
+    with pytest.raises(ValueError) as refused:
+        pack_days([first + DAY_OFFSET_MAX + 1], first)
+    assert str(refused.value) == "days out of range of the first day"
+    with pytest.raises(PeriodError) as wrong:
+        Period(date(2026, 1, 2), date(2026, 1, 1))
+    assert str(wrong.value) == "the period ends before it starts"
+    with pytest.raises(PeriodError) as custom:
+        preset(PeriodKind.CUSTOM, date(2026, 1, 1))
+    assert str(custom.value) == "a custom period needs its dates"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import pytest
@@ -294,3 +294,78 @@ def test_cooldown() -> None:
     assert cooldown_left(NOW - 2 * hour, NOW, hour) is None
     with pytest.raises(ValueError):
         cooldown_left(datetime(2025, 8, 19, 7, 0), NOW, hour)
+
+
+@given(
+    mix=st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30)).filter(
+        lambda m: sum(m) >= 1
+    ),
+    count=st.integers(1, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_an_attempt_follows_the_bank_mix_by_largest_remainders(
+    mix: tuple[int, int, int], count: int, seed: int
+) -> None:
+    """With enough unseen questions of every level, each level gets its share rounded down
+    and the places left go to the largest remainders."""
+    levels = [level for level, n in zip(DIFFICULTIES, mix, strict=True) for _ in range(n * 4)]
+    bank = bank_of(levels, per_attempt=count)
+    drawn = draw(bank, previous_attempt=[], reviews={}, now=NOW, rng=random.Random(seed))
+    got = Counter(bank.question(item.question_id).difficulty for item in drawn)
+    assert sum(got.values()) == min(count, len(levels))
+    exact = {level: count * n / sum(mix) for level, n in zip(DIFFICULTIES, mix, strict=True)}
+    raised = {level for level in DIFFICULTIES if got[level] == int(exact[level]) + 1}
+    assert all(got[level] in (int(exact[level]), int(exact[level]) + 1) for level in DIFFICULTIES)
+    kept = set(DIFFICULTIES) - raised
+    if raised and kept:
+        remainder = {level: exact[level] - int(exact[level]) for level in DIFFICULTIES}
+        assert min(remainder[level] for level in raised) >= max(remainder[k] for k in kept)
+
+
+def test_due_reviews_count_towards_the_mix() -> None:
+    bank = bank_of(["easy"] * 60 + ["hard"] * 40, per_attempt=5)
+    hard = [item.id for item in bank.questions if item.difficulty == "hard"][:2]
+    reviews = {
+        qid: ReviewState(qid, misses=1, streak=0, due_at=NOW - DAY * index)
+        for index, qid in enumerate(hard)
+    }
+    reviews[hard[0]] = ReviewState(hard[0], misses=1, streak=0, due_at=NOW)  # due right now
+    for seed in range(10):
+        drawn = draw(bank, previous_attempt=[], reviews=reviews, now=NOW, rng=random.Random(seed))
+        ids = [item.question_id for item in drawn]
+        assert set(ids[:2]) == set(hard)
+        levels = Counter(bank.question(qid).difficulty for qid in ids)
+        assert levels == Counter({"easy": 3, "hard": 2})
+
+
+def test_a_small_bank_never_repeats_a_due_review_within_an_attempt() -> None:
+    bank = bank_of(["easy"] * 3, per_attempt=3)
+    reviews = {"q0": ReviewState("q0", misses=1, streak=0, due_at=NOW - DAY)}
+    drawn = draw(
+        bank, previous_attempt=["q0", "q1", "q2"], reviews=reviews, now=NOW, rng=random.Random(3)
+    )
+    ids = [item.question_id for item in drawn]
+    assert ids[0] == "q0" and sorted(ids) == ["q0", "q1", "q2"]
+
+
+def test_times_must_be_aware_and_say_which() -> None:
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> timedelta | None:
+            return None
+
+    bank = bank_of(["easy"] * 3)
+    for naive in (datetime(2025, 8, 19, 8, 0), datetime(2025, 8, 19, 8, 0, tzinfo=NoOffset())):
+        with pytest.raises(ValueError, match=r"^now must be timezone-aware \(UTC\)$"):
+            draw(bank, previous_attempt=[], reviews={}, now=naive, rng=random.Random(1))
+        with pytest.raises(ValueError, match=r"^now must be timezone-aware"):
+            cooldown_left(NOW, naive, DAY)
+        with pytest.raises(ValueError, match=r"^last_finished_at must be timezone-aware"):
+            cooldown_left(naive, NOW, DAY)
+        with pytest.raises(ValueError, match=r"^now must be timezone-aware"):
+            update_review(None, True, naive, question_id="q0")
+    with pytest.raises(ValueError, match=r"^an attempt needs at least one question$"):
+        draw(bank, previous_attempt=[], reviews={}, now=NOW, rng=random.Random(1), count=0)
+    with pytest.raises(ValueError, match=r"^question_id is needed when there is no earlier state$"):
+        update_review(None, True, NOW)
+    with pytest.raises(ValueError, match=r"^total is smaller than the number of answers$"):
+        score([True, True], pass_mark=50, total=1)
