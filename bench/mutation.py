@@ -51,6 +51,7 @@ class Module:
     path: str
     statuses: Counter[str] = field(default_factory=Counter)
     survivors: list[str] = field(default_factory=list)
+    status_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def killed(self) -> int:
@@ -109,6 +110,7 @@ def collect(modules: list[str]) -> list[Module]:
             module.statuses[status] += 1
             if code not in KILLED:
                 module.survivors.append(name)
+                module.status_of[name] = status
         found.append(module)
     return found
 
@@ -131,14 +133,25 @@ def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
+def diff_of(name: str, path: str) -> str:
+    """The mutant's diff, as `mutmut show` prints it (in-process: a subprocess each is slow)."""
+    try:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+        return str(get_diff_for_mutant(name, path=Path(path)))
+    except Exception:  # another mutmut version: ask its command line
+        shown = subprocess.run(
+            [sys.executable, "-m", "mutmut", "show", name],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return shown.stdout.strip()
+
+
 def describe(module: Module, name: str, source: list[str], starts: dict[str, int]) -> str:
-    shown = subprocess.run(
-        [sys.executable, "-m", "mutmut", "show", name],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    shown = diff_of(name, module.path)
     function = name.rsplit(".", 1)[-1].split("__mutmut_")[0]
     removed = [
         line[1:].strip()
@@ -154,7 +167,7 @@ def describe(module: Module, name: str, source: list[str], starts: dict[str, int
         )
         if line:
             where = f"{module.path}:{line}"
-    return f"## {where}  {name}\n{shown}\n"
+    return f"## {where}  {name} ({module.status_of[name]})\n{shown}\n"
 
 
 def write_survivors(found: list[Module]) -> None:
@@ -202,6 +215,7 @@ def main() -> int:
         "--keep", action="store_true", help="keep mutmut's earlier results for other modules"
     )
     args = parser.parse_args()
+    os.chdir(ROOT)  # mutmut reads its work from ./mutants
     words = args.words
     modules = [path for path in configured_modules() if not words or any(w in path for w in words)]
     if not modules:
