@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.storage import ledger
 from bot.storage.clock import utcnow
 from bot.storage.models import Unit, User
+from bot.storage.models_delivery import Delivery
 from bot.telegram.dispatcher import create_bot
 
 TOKEN = "100000002:delivery-test-token-00000000000000"
@@ -282,6 +283,57 @@ def test_a_sender_from_settings_is_paced_by_the_broadcast_rate() -> None:
     assert sender.options.concurrency == 5
 
 
+def test_what_a_failed_send_means() -> None:
+    from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
+    from aiogram.methods import SendMessage
+    from aiohttp import ClientConnectorError
+
+    from bot.delivery.sender import Verdict, judge
+
+    method = SendMessage(chat_id=1, text="x")
+
+    def bad(text: str) -> TelegramBadRequest:
+        return TelegramBadRequest(method=method, message=text)
+
+    assert judge(bad("Bad Request: chat not found")) is Verdict.BLOCKED
+    assert judge(bad("Bad Request: PEER_ID_INVALID")) is Verdict.BLOCKED
+    assert judge(bad("Bad Request: message text is empty")) is Verdict.FAILED
+    refused = TelegramNetworkError(method=method, message="cannot connect")
+    refused.__cause__ = ClientConnectorError(None, OSError(111, "refused"))  # type: ignore[arg-type]
+    assert judge(refused) is Verdict.RETRY
+    lost = TelegramNetworkError(method=method, message="timeout")
+    lost.__cause__ = TimeoutError()
+    assert judge(lost) is Verdict.UNCERTAIN
+
+
+async def test_retries_back_off_exponentially_with_jitter(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    import dataclasses
+
+    await seed(sessionmaker, emulator, 3)
+    options = SenderOptions(backoff=10, max_backoff=300, max_attempts=20)
+    sender = Sender(bot, sessionmaker, limiter=Limiter(100), options=options)
+    async with sessionmaker() as session:
+        rows = await outbox.claim(session, sender_id=sender.name, limit=3, lease=60)
+        await session.commit()
+    waits = {}
+    for row, attempts in zip(rows, (0, 2, 8), strict=True):
+        row = dataclasses.replace(row, attempts=attempts)
+        before = utcnow()
+        await sender._retry(row, "502")
+        async with sessionmaker() as session:
+            stored = await session.get(Delivery, row.id)
+        assert stored is not None and stored.status == "pending" and stored.claimed_by is None
+        waits[attempts] = (
+            stored.next_attempt_at.replace(tzinfo=None) - before.replace(tzinfo=None)
+        ).total_seconds()
+    assert 5 - 0.5 <= waits[0] <= 10 + 0.5  # backoff × 2^0, jittered down to half
+    assert 20 - 0.5 <= waits[2] <= 40 + 0.5  # × 2^2
+    assert 150 - 0.5 <= waits[8] <= 300 + 0.5  # capped at max_backoff
+    assert sender.stats.retried == 3
+
+
 async def test_two_senders_deliver_each_row_once(
     sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
 ) -> None:
@@ -411,6 +463,8 @@ async def test_blocked_user_is_marked_unreachable_and_never_retried(
     finally:
         await sender.stop()
     assert counts["sent"] == 4 and counts["blocked"] == 1
+    assert (sender.stats.sent, sender.stats.blocked, sender.stats.failed) == (4, 1, 0)
+    assert sender.stats.uncertain == sender.stats.retried == 0
     attempts = [c for c in emulator.calls if str(c.params.get("chat_id")) == str(blocked)]
     assert len(attempts) == 1 and attempts[0].status == 403
     async with sessionmaker() as session:
@@ -434,6 +488,8 @@ async def test_server_errors_are_retried_then_failed(
     finally:
         await sender.stop()
     assert counts["sent"] == 3 and counts["failed"] == 1
+    assert (sender.stats.failed, sender.stats.retried, sender.stats.blocked) == (1, 4, 0)
+    assert sender.stats.uncertain == 0
     calls = [int(c.params["chat_id"]) for c in emulator.calls if c.method == "sendMessage"]
     assert calls.count(flaky) == 3 and calls.count(broken) == 3
     assert per_chat(emulator, users) == {users[0]: 1, users[1]: 0, users[2]: 1, users[3]: 1}
@@ -463,6 +519,7 @@ async def test_a_send_in_flight_at_a_crash_becomes_uncertain_and_is_not_resent(
     finally:
         await second.stop()
     assert counts["uncertain"] == 1 and counts["sent"] == 2
+    assert (first.stats.uncertain, first.stats.failed, first.stats.blocked) == (0, 0, 0)
     assert per_chat(emulator, users) == {u: 1 for u in users}
     assert second.stats.recovered == 1
 
