@@ -111,9 +111,16 @@ async def test_a_persons_events_are_theirs_only_oldest_first(session: AsyncSessi
             key=f"read:{user_id}:{ref}",
             at=now - timedelta(days=ago),
         )
+    await ledger.record(
+        session, user_id=1, unit_ids=[unit.id], kind="enrolled", key="enrolled:1", at=now
+    )
     await session.commit()
     events = await ledger.events_of(session, user_id=1)
-    assert [(event.user_id, event.ref) for event in events] == [(1, "earlier"), (1, "later")]
+    assert [(event.user_id, event.ref) for event in events] == [
+        (1, "earlier"),
+        (1, "later"),
+        (1, None),
+    ]
     assert await ledger.count(session, kind="lesson_read", user_id=1) == 2
     assert await ledger.count(session, kind="lesson_read", unit_id=unit.id, ref="other") == 1
 
