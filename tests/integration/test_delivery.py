@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.storage import ledger
 from bot.storage.clock import utcnow
 from bot.storage.models import Unit, User
-from bot.storage.models_delivery import Delivery
+from bot.storage.models_delivery import Delivery, DeliveryStatus
 from bot.telegram.dispatcher import create_bot
 
 TOKEN = "100000002:delivery-test-token-00000000000000"
@@ -332,6 +332,39 @@ async def test_retries_back_off_exponentially_with_jitter(
     assert 20 - 0.5 <= waits[2] <= 40 + 0.5  # × 2^2
     assert 150 - 0.5 <= waits[8] <= 300 + 0.5  # capped at max_backoff
     assert sender.stats.retried == 3
+
+
+async def test_a_long_pause_gives_the_queued_rows_back(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    """Rows waiting in a paused sender's queue go back to the outbox, so another sender (or
+    this one, later) may take them; they are all sent once the pause is over."""
+    users = await seed(sessionmaker, emulator, 6)
+    sender = make_sender(bot, sessionmaker, rate=2, concurrency=1, claim_lease=1)
+    sender.start()
+    try:
+        await emulator.wait_until(lambda: emulator.counters.calls["sendMessage"] >= 1, 10)
+        sender.limiter.pause(2)
+
+        async def unclaimed() -> int:
+            async with sessionmaker() as session:
+                rows = await outbox.rows_of(
+                    session, source_kind=SOURCE, source_id=1, statuses=[DeliveryStatus.PENDING]
+                )
+            return sum(1 for row in rows if row.claimed_by is None)
+
+        async def given_back() -> None:
+            while True:
+                if await unclaimed() >= 4:
+                    return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(given_back(), 1.5)
+        counts = await settle(sessionmaker, within=20)
+    finally:
+        await sender.stop()
+    assert counts["sent"] == 6
+    assert set(per_chat(emulator, users).values()) == {1}
 
 
 async def test_two_senders_deliver_each_row_once(
