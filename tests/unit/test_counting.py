@@ -98,7 +98,7 @@ members_rows = st.lists(
         max_size=16,
     ),
     windows,
-    st.sampled_from([0, BIG_IDS]),
+    st.sampled_from([0, (1 << 52) - 1, BIG_IDS]),
 )
 def test_count_matches_the_rules(
     memberships: list[tuple[int, int]],
@@ -211,15 +211,33 @@ def test_as_many_windows_as_a_mask_holds_and_no_more() -> None:
         count(data, [*windows, (FIRST, FIRST)])
 
 
-def test_thousands_of_targets() -> None:
+@pytest.mark.parametrize("size", [2000, 2100])
+def test_thousands_of_targets(size: int) -> None:
     """Past 2,048 targets people are numbered before keying: the last target still counts."""
-    targets = tuple(range(1, 2101))
+    targets = tuple(range(1, size + 1))
     data = _small_input(
         targets=targets,
-        unit_targets={10: (2100,)},
-        set_targets={100: (2100,)},
+        unit_targets={10: (size,)},
+        set_targets={100: (size,)},
     )
     result = count(data, [(FIRST, FIRST + 1)])
-    [last] = result[2100]
+    [last] = result[size]
     assert (last.scorecard.members, last.active, last.scorecard.read_core) == (2, 1, 1)
     assert result[1][0].scorecard.members == 0
+
+
+def test_nothing_to_count_and_one_person_alone() -> None:
+    empty = _small_input(members=[], consented=[], activity=[], reads=[])
+    assert count(empty, [(FIRST, FIRST)])[1][0].scorecard.members == 0
+    lonely = CountInput(
+        targets=TARGETS,
+        unit_targets=UNIT_TARGETS,
+        set_targets=SET_TARGETS,
+        members=[(11, BIG_IDS + 1, 1)],  # unit 11 counts in targets 1 and 2
+        consented=[],
+        activity=[],
+        reads=[],
+        core=CORE,
+    )
+    result = count(lonely, [(FIRST, FIRST)])
+    assert [result[t][0].scorecard.members for t in TARGETS] == [1, 1, 0]
