@@ -251,6 +251,52 @@ async def test_a_sender_gives_back_only_its_own_unstarted_rows(
     assert statuses[started.id] == ("sending", "A")
 
 
+async def test_a_blocked_send_is_final_and_dated(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    from bot.storage.models_delivery import DeliveryStatus as Status
+
+    users = await seed(sessionmaker, emulator, 1)
+    when = utcnow().replace(microsecond=0) - timedelta(hours=3)
+    async with sessionmaker() as session:
+        [row] = await outbox.claim(session, sender_id="A", limit=1, lease=60)
+        assert await outbox.start_sending(session, row, sender_id="A")
+        done = await outbox.mark_final(
+            session, row, sender_id="A", status=Status.BLOCKED, error="x" * 500, now=when
+        )
+        await session.commit()
+        person = await session.get(User, users[0])
+        stored = await session.get(Delivery, row.id)
+    assert done and stored is not None and stored.status == "blocked"
+    assert stored.error == "x" * outbox.ERROR_LIMIT
+    assert person is not None and person.unreachable_at is not None
+    assert person.unreachable_at.replace(tzinfo=None) == when.replace(tzinfo=None)
+    async with sessionmaker() as session:
+        assert await outbox.cancel(session, source_kind=SOURCE, source_id=1) == 0
+        assert await outbox.cancel(session, source_kind="reminder", source_id=1) == 0
+
+
+async def test_cancelling_one_source_leaves_the_others(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    await seed(sessionmaker, emulator, 2)
+    async with sessionmaker() as session:
+        content = await outbox.add_content(
+            session, source_kind="reminder", source_id=1, payload=Payload("x")
+        )
+        await outbox.enqueue(
+            session,
+            source_kind="reminder",
+            source_id=1,
+            recipients=[Recipient(FIRST_USER)],
+            contents={"": content},
+        )
+        assert await outbox.cancel(session, source_kind="reminder", source_id=1) == 1
+        await session.commit()
+        kept = await outbox.counts(session, source_kind=SOURCE, source_id=1)
+    assert kept["pending"] == 2 and kept["cancelled"] == 0
+
+
 async def test_blocking_marks_only_that_person_unreachable(
     sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
 ) -> None:
@@ -325,6 +371,7 @@ async def test_retries_back_off_exponentially_with_jitter(
         async with sessionmaker() as session:
             stored = await session.get(Delivery, row.id)
         assert stored is not None and stored.status == "pending" and stored.claimed_by is None
+        assert stored.claimed_at is None and stored.error == "502"
         waits[attempts] = (
             stored.next_attempt_at.replace(tzinfo=None) - before.replace(tzinfo=None)
         ).total_seconds()
