@@ -52,6 +52,7 @@ class Module:
     statuses: Counter[str] = field(default_factory=Counter)
     survivors: list[str] = field(default_factory=list)
     status_of: dict[str, str] = field(default_factory=dict)
+    not_run: int = 0
 
     @property
     def killed(self) -> int:
@@ -105,6 +106,7 @@ def collect(modules: list[str]) -> list[Module]:
         module = Module(path)
         for name, code in json.loads(meta.read_text("utf-8"))["exit_code_by_key"].items():
             if code in NOT_RUN:
+                module.not_run += 1
                 continue
             status = KILLED.get(code) or SURVIVED.get(code) or f"suspicious ({code})"
             module.statuses[status] += 1
@@ -185,19 +187,19 @@ def write_survivors(found: list[Module]) -> None:
 
 def table(found: list[Module]) -> str:
     rows = [
-        "| module | mutants | killed | survived | score |",
-        "|---|---:|---:|---:|---:|",
+        "| module | mutants | killed | survived | score | not run yet |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for module in found:
         rows.append(
             f"| `{module.path}` | {module.checked} | {module.killed} | {len(module.survivors)} "
-            f"| {percent(module.killed, module.checked)} |"
+            f"| {percent(module.killed, module.checked)} | {module.not_run} |"
         )
     killed = sum(module.killed for module in found)
     checked = sum(module.checked for module in found)
     rows.append(
         f"| **total** | {checked} | {killed} | {checked - killed} "
-        f"| **{percent(killed, checked)}** |"
+        f"| **{percent(killed, checked)}** | {sum(module.not_run for module in found)} |"
     )
     return "\n".join(rows)
 

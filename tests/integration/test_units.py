@@ -129,8 +129,9 @@ async def test_scopes_follow_the_subtree(session: AsyncSession) -> None:
     assert all(in_scope(tree, admin, unit, Role.OFFICER) for unit in codes.values())
     assert not in_scope(tree, admin, 10_000, Role.LEARNER)  # no such unit
 
-    with pytest.raises(ScopeError):
+    with pytest.raises(ScopeError) as refused:
         check_scope(tree, trainer, codes["CTY-B"], Role.TRAINER)
+    assert (refused.value.unit_id, refused.value.role) == (codes["CTY-B"], Role.TRAINER)
     with pytest.raises(ScopeError):
         await require_scope(session, officer, codes["CTY-B"], Role.OFFICER)
     assert scope_roots(tree, officer) == [codes["SO-GD"]]

@@ -28,6 +28,7 @@ from bot.domain.schedules import (
     parse_time,
     parse_weekdays,
     parse_weekly,
+    system_clock,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7 all year: no daylight-saving change
@@ -366,3 +367,13 @@ def test_cron_minutes_and_ranges() -> None:
     )
     yearly = Cron.parse("0 8 31 12 *")
     assert yearly.next_after(datetime(2026, 12, 31, 8, 0)) == datetime(2027, 12, 31, 8, 0)
+
+
+def test_the_clock_is_aware_and_cron_steps_and_ranges_are_read_right() -> None:
+    assert system_clock().tzinfo is UTC
+    stepped = Cron.parse("5/20 8 * * *")  # from minute 5 on, every 20 minutes
+    assert stepped.next_after(datetime(2026, 3, 2, 8, 5)) == datetime(2026, 3, 2, 8, 25)
+    assert stepped.next_after(datetime(2026, 3, 2, 8, 45)) == datetime(2026, 3, 3, 8, 5)
+    with pytest.raises(ScheduleError) as refused:
+        Cron.parse("0 24 * * *")
+    assert str(refused.value) == "cron hour must be 0-23: '24'"
