@@ -11,11 +11,12 @@ Two rules hold the global rate:
   flight holds its place in the window until its answer.
 
 A chat's next message waits `private_interval` (1 s) or `group_interval` (3 s) after the
-previous answer from that chat.
+previous answer from that chat: `chat_turn` holds the chat from the turn until `finish`, so a
+message queued behind another learns its moment only once the answer to that one is back.
 
 Use `async with limiter.slot(chat_id): send(...)`. The sender splits the steps to do its
 bookkeeping just before its turn: `chat_turn`, `reserve`, `wait_ready(ticket, lead=…)`,
-`begin`, `finish`.
+`begin`, `finish` (or `release_chat` when it decides not to send after all).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class Limiter:
         self._waiting: dict[int, Ticket] = {}  # reserved, not begun: by seq, in slot order
         self._seq = 0
         self._answered = asyncio.Event()
-        self._chats: dict[int, float] = {}
+        self._chats: dict[int, float] = {}  # a chat's next message may go from then
+        self._held: dict[int, asyncio.Event] = {}  # chats whose message is not answered yet
         self._turns = 0
 
     @property
@@ -94,25 +96,45 @@ class Limiter:
     async def slot(self, chat_id: int) -> AsyncIterator[None]:
         """Hold a send to `chat_id`: enter when it may go, leave when its answer came."""
         await self.chat_turn(chat_id)
-        while True:
-            flight = await self.begin(self.reserve(), chat_id)
-            if flight is not None:
-                break
+        try:
+            while True:
+                flight = await self.begin(self.reserve(), chat_id)
+                if flight is not None:
+                    break
+        except BaseException:
+            self.release_chat(chat_id)
+            raise
         try:
             yield
         finally:
             self.finish(flight)
 
     async def chat_turn(self, chat_id: int) -> None:
-        """Wait until `chat_id` may get its next message."""
-        now = self.clock()
-        slot = max(now, self._chats.get(chat_id, 0.0))
-        self._chats[chat_id] = slot + self._gap(chat_id)
-        self._turns += 1
-        if self._turns % _PRUNE_EVERY == 0:
-            self._prune(now)
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        """Wait until `chat_id` may get its next message, and hold the chat for it.
+
+        The hold ends with the `finish` of that message's send (or `release_chat`); only
+        then is the next message's wait known, since it counts from the answer.
+        """
+        while (held := self._held.get(chat_id)) is not None:
+            await held.wait()
+        self._held[chat_id] = asyncio.Event()
+        try:
+            now = self.clock()
+            self._turns += 1
+            if self._turns % _PRUNE_EVERY == 0:
+                self._prune(now)
+            delay = self._chats.get(chat_id, 0.0) - now
+            if delay > 0:
+                await asyncio.sleep(delay)
+        except BaseException:
+            self.release_chat(chat_id)
+            raise
+
+    def release_chat(self, chat_id: int) -> None:
+        """The chat's next message may take its turn (the one holding it is done)."""
+        held = self._held.pop(chat_id, None)
+        if held is not None:
+            held.set()
 
     def reserve(self) -> Ticket:
         """The next free slot of the pace (after any pause), taken."""
@@ -196,6 +218,7 @@ class Limiter:
         if flight.chat_id:
             busy_until = now + self._gap(flight.chat_id)
             self._chats[flight.chat_id] = max(self._chats.get(flight.chat_id, 0.0), busy_until)
+            self.release_chat(flight.chat_id)
         answered, self._answered = self._answered, asyncio.Event()
         answered.set()
 

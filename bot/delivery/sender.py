@@ -411,10 +411,21 @@ class Sender:
         """Wait for the row's moment, marking it `sending` just before; None: do not send
         (stopping, cancelled, or taken over by another sender).
 
-        The commit happens in the last `PREPARE_LEAD` seconds before the slot, so it does not
-        delay the send and rows are not left `sending` long before they go.
+        The chat stays held from its turn until the send's `finish`, so the next message to
+        the same chat waits for this one's answer.
         """
         await self.limiter.chat_turn(row.chat_id)
+        flight: InFlight | None = None
+        try:
+            flight = await self._prepare_and_begin(row)
+        finally:
+            if flight is None:
+                self.limiter.release_chat(row.chat_id)
+        return flight
+
+    async def _prepare_and_begin(self, row: Claimed) -> InFlight | None:
+        """The commit happens in the last `PREPARE_LEAD` seconds before the slot, so it does
+        not delay the send and rows are not left `sending` long before they go."""
         prepared = False
         while True:
             ticket = self.limiter.reserve()

@@ -53,12 +53,6 @@ def day_keys(packed: Sequence[bytes], firsts: np.ndarray) -> tuple[np.ndarray, n
     return rows * ROW_SPAN + np.repeat(firsts, counts) + offsets, counts
 
 
-def days_in(keys: np.ndarray, rows: int, low: int, high: int) -> np.ndarray:
-    """For each row, how many of its days fall in low..high."""
-    base = np.arange(rows, dtype=np.int64) * ROW_SPAN
-    return np.searchsorted(keys, base + high, side="right") - np.searchsorted(keys, base + low)
-
-
 def window_marks(packed: Sequence[bytes], firsts: np.ndarray, windows: Windows) -> np.ndarray:
     """For each row, bit w set when one of its days falls in window w."""
     keys, counts = day_keys(packed, firsts)
@@ -144,9 +138,8 @@ def _aligned(keys: np.ndarray, other_keys: np.ndarray, values: np.ndarray) -> np
 def count(data: CountInput, windows: Windows) -> dict[int, list[WindowCounts]]:
     """Per target and window: members, enrolled, active, read, passed, acknowledged people."""
     if len(windows) > MAX_WINDOWS:
-        head = count(data, windows[:MAX_WINDOWS])
-        tail = count(data, windows[MAX_WINDOWS:])
-        return {t: head[t] + tail[t] for t in data.targets}
+        # Membership masks carry one bit per window: more could not be told apart.
+        raise ValueError(f"at most {MAX_WINDOWS} windows at once, not {len(windows)}")
     position = {target: index for index, target in enumerate(data.targets)}
     units = sorted(data.unit_targets)
     sets = sorted(data.set_targets)

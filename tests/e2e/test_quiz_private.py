@@ -19,8 +19,9 @@ from bot.domain.quiz_engine import DrawnQuestion
 from bot.emulator import Emulator, SentMessage
 from bot.offline import OfflineBot
 from bot.services.bank_store import BankStore
+from bot.services.users import CONSENT_VERSION
 from bot.settings import Settings
-from bot.storage.models import ParticipationEvent, QuizAttempt
+from bot.storage.models import ParticipationEvent, QuizAttempt, User
 from bot.telegram.callbacks import QuizCb
 from tests.e2e.helpers import World, join
 
@@ -166,6 +167,41 @@ async def test_a_whole_quiz_right_wrong_and_timed_out(
     assert [row.value for row in quiz_rows[1:4]] == [1.0, 0.0, 0.0]
     assert quiz_rows[3].ref == f"{drawn.question_id}:timeout"
     assert (quiz_rows[4].ref, quiz_rows[4].value) == ("thu:failed", 33.0)
+
+
+async def test_without_a_current_consent_taps_are_refused_and_nothing_is_logged(
+    offline: OfflineBot, world: World, banks: BankStore
+) -> None:
+    """The data notice changed while a quiz was open: until the learner agrees again, a tap
+    gets the consent alert and leaves the quiz where it was, and the timer's timeout is not
+    logged either."""
+    chat, card, attempt, drawn = await begin(offline, 3005)
+    async with offline.storage.sessionmaker() as session:
+        user = await session.get(User, 3005)
+        assert user is not None
+        user.consent_version = CONSENT_VERSION - 1
+        session.add(user)
+        await session.commit()
+    assert attempt.id is not None
+    data = QuizCb(
+        act="a", at=attempt.id, pos=0, opt="ABC".index(letter(banks, drawn, right=True))
+    ).pack()
+    emulator = offline.emulator
+    query = emulator.press_button(3005, chat.chat_id, card.message_id, data)
+    await offline.tracker.queued()
+    toast = emulator.callback_answers[query]
+    assert toast.get("show_alert") is True and "/start" in toast["text"]
+    assert "✅" not in toast["text"]
+    after, _ = await current(offline, 3005)
+    assert after.position == 0
+
+    await emulator.wait_until(
+        lambda: "2/3" in plain_text(emulator.last_message(chat.chat_id)),  # type: ignore[arg-type]
+        timeout=SECONDS + 4,
+    )
+    async with offline.storage.sessionmaker() as session:
+        rows = (await session.exec(select(ParticipationEvent))).all()
+    assert [row.kind for row in rows if row.kind.startswith("quiz_")] == ["quiz_started"]
 
 
 async def test_double_taps_count_once_and_old_buttons_say_the_quiz_ended(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 
 import pytest
 from aiogram import Bot
@@ -24,16 +25,19 @@ from bot.settings import Settings
 from bot.storage import ledger
 from bot.storage.clock import utcnow
 from bot.storage.models import Unit, User
+from bot.storage.models_delivery import Delivery, DeliveryStatus
 from bot.telegram.dispatcher import create_bot
 
 TOKEN = "100000002:delivery-test-token-00000000000000"
 FIRST_USER = 700_000
 SOURCE = "broadcast"
+# Telegram's per-chat limit at its strictest: one message a second, no burst.
+STRICT_PER_CHAT = RateLimits(global_per_second=None, private_per_second=1, private_burst=1)
 
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emulator = Emulator(bot_username="canhgiac_test_bot", check_results=True)
+    emulator = Emulator(STRICT_PER_CHAT, bot_username="canhgiac_test_bot", check_results=True)
     await emulator.start()
     yield emulator
     await emulator.stop()
@@ -94,10 +98,12 @@ def make_sender(
     *,
     rate: float = 1000,
     concurrency: int = 4,
+    private_interval: float = 1.0,
     **options: float,
 ) -> Sender:
     opts = SenderOptions(concurrency=concurrency, poll_interval=0.05, backoff=0.05, **options)  # type: ignore[arg-type]
-    return Sender(bot, sessionmaker, limiter=Limiter(rate, private_interval=0), options=opts)
+    limiter = Limiter(rate, private_interval=private_interval)
+    return Sender(bot, sessionmaker, limiter=limiter, options=opts)
 
 
 async def settle(
@@ -181,6 +187,234 @@ async def test_concurrent_claims_never_share_a_row(
     assert len(every) == len(set(every)) == 300
 
 
+async def test_only_the_sender_holding_the_lease_may_start_a_row(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A's lease ran out and B took the row over: A, waking late, must not send it too."""
+    from datetime import timedelta
+
+    start = utcnow()
+    async with sessionmaker() as session:
+        content = await outbox.add_content(
+            session, source_kind=SOURCE, source_id=3, payload=Payload("x")
+        )
+        await outbox.enqueue(
+            session,
+            source_kind=SOURCE,
+            source_id=3,
+            recipients=[Recipient(FIRST_USER)],
+            contents={"": content},
+            not_before=start,
+        )
+        await session.commit()
+    async with sessionmaker() as session:
+        [as_a] = await outbox.claim(session, sender_id="A", limit=10, lease=30, now=start)
+        await session.commit()
+    async with sessionmaker() as session:
+        early = start + timedelta(seconds=29)
+        assert await outbox.claim(session, sender_id="B", limit=10, lease=30, now=early) == []
+        late = start + timedelta(seconds=31)
+        [as_b] = await outbox.claim(session, sender_id="B", limit=10, lease=30, now=late)
+        await session.commit()
+    assert as_b.id == as_a.id
+    async with sessionmaker() as session:
+        assert not await outbox.start_sending(session, as_a, sender_id="A", now=late)
+        assert await outbox.start_sending(session, as_b, sender_id="B", now=late)
+        await session.commit()
+        row = await outbox.delivery_for(
+            session, source_kind=SOURCE, source_id=3, chat_id=FIRST_USER
+        )
+    assert row is not None and row.status == "sending"
+    assert row.claimed_by == "B" and row.attempts == 1
+
+
+async def test_a_sender_gives_back_only_its_own_unstarted_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    await seed(sessionmaker, emulator, 4)
+    async with sessionmaker() as session:
+        rows = await outbox.claim(session, sender_id="A", limit=3, lease=60)
+        started = rows[0]
+        assert await outbox.start_sending(session, started, sender_id="A")
+        ids = [row.id for row in rows]
+        assert await outbox.release(session, [], sender_id="A") == 0
+        assert await outbox.release(session, ids, sender_id="B") == 0
+        assert await outbox.release(session, ids, sender_id="A") == 2  # not the started one
+        await session.commit()
+    async with sessionmaker() as session:
+        taken = await outbox.claim(session, sender_id="B", limit=10, lease=60)
+        await session.commit()
+        statuses = {
+            row.id: (row.status, row.claimed_by)
+            for row in await outbox.rows_of(session, source_kind=SOURCE, source_id=1)
+        }
+    assert sorted(row.id for row in taken) == sorted(set(statuses) - {started.id})
+    assert statuses[started.id] == ("sending", "A")
+
+
+async def test_a_blocked_send_is_final_and_dated(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    from bot.storage.models_delivery import DeliveryStatus as Status
+
+    users = await seed(sessionmaker, emulator, 1)
+    when = utcnow().replace(microsecond=0) - timedelta(hours=3)
+    async with sessionmaker() as session:
+        [row] = await outbox.claim(session, sender_id="A", limit=1, lease=60)
+        assert await outbox.start_sending(session, row, sender_id="A")
+        done = await outbox.mark_final(
+            session, row, sender_id="A", status=Status.BLOCKED, error="x" * 500, now=when
+        )
+        await session.commit()
+        person = await session.get(User, users[0])
+        stored = await session.get(Delivery, row.id)
+    assert done and stored is not None and stored.status == "blocked"
+    assert stored.error == "x" * outbox.ERROR_LIMIT
+    assert person is not None and person.unreachable_at is not None
+    assert person.unreachable_at.replace(tzinfo=None) == when.replace(tzinfo=None)
+    async with sessionmaker() as session:
+        assert await outbox.cancel(session, source_kind=SOURCE, source_id=1) == 0
+        assert await outbox.cancel(session, source_kind="reminder", source_id=1) == 0
+
+
+async def test_cancelling_one_source_leaves_the_others(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    await seed(sessionmaker, emulator, 2)
+    async with sessionmaker() as session:
+        content = await outbox.add_content(
+            session, source_kind="reminder", source_id=1, payload=Payload("x")
+        )
+        await outbox.enqueue(
+            session,
+            source_kind="reminder",
+            source_id=1,
+            recipients=[Recipient(FIRST_USER)],
+            contents={"": content},
+        )
+        assert await outbox.cancel(session, source_kind="reminder", source_id=1) == 1
+        await session.commit()
+        kept = await outbox.counts(session, source_kind=SOURCE, source_id=1)
+    assert kept["pending"] == 2 and kept["cancelled"] == 0
+
+
+async def test_blocking_marks_only_that_person_unreachable(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator
+) -> None:
+    users = await seed(sessionmaker, emulator, 2)
+    async with sessionmaker() as session:
+        await outbox.mark_unreachable(session, users[0])
+        await session.commit()
+        first = await session.get(User, users[0])
+        second = await session.get(User, users[1])
+        assert first is not None and first.unreachable_at is not None
+        assert second is not None and second.unreachable_at is None
+        marked = first.unreachable_at
+        await outbox.mark_unreachable(session, users[0], now=utcnow() + timedelta(days=1))
+        await session.commit()
+        await session.refresh(first)
+        assert first.unreachable_at == marked  # the first time it happened is kept
+
+
+def test_a_sender_from_settings_is_paced_by_the_broadcast_rate() -> None:
+    from bot.delivery.sender import Sender
+    from bot.settings import Settings
+
+    free = Settings(broadcast_rate=20, broadcast_concurrency=3, _env_file=None)  # type: ignore[call-arg]
+    sender = Sender.from_settings(None, None, free)  # type: ignore[arg-type]
+    assert sender.limiter.rate == 20 and sender.options.concurrency == 3
+    assert not sender.options.paid
+    paid = Settings(broadcast_paid=True, broadcast_paid_rate=500, _env_file=None)  # type: ignore[call-arg]
+    sender = Sender.from_settings(None, None, paid, concurrency=5)  # type: ignore[arg-type]
+    assert sender.limiter.rate == 500 and sender.options.paid
+    assert sender.options.concurrency == 5
+
+
+def test_what_a_failed_send_means() -> None:
+    from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
+    from aiogram.methods import SendMessage
+    from aiohttp import ClientConnectorError
+
+    from bot.delivery.sender import Verdict, judge
+
+    method = SendMessage(chat_id=1, text="x")
+
+    def bad(text: str) -> TelegramBadRequest:
+        return TelegramBadRequest(method=method, message=text)
+
+    assert judge(bad("Bad Request: chat not found")) is Verdict.BLOCKED
+    assert judge(bad("Bad Request: PEER_ID_INVALID")) is Verdict.BLOCKED
+    assert judge(bad("Bad Request: message text is empty")) is Verdict.FAILED
+    refused = TelegramNetworkError(method=method, message="cannot connect")
+    refused.__cause__ = ClientConnectorError(None, OSError(111, "refused"))  # type: ignore[arg-type]
+    assert judge(refused) is Verdict.RETRY
+    lost = TelegramNetworkError(method=method, message="timeout")
+    lost.__cause__ = TimeoutError()
+    assert judge(lost) is Verdict.UNCERTAIN
+
+
+async def test_retries_back_off_exponentially_with_jitter(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    import dataclasses
+
+    await seed(sessionmaker, emulator, 3)
+    options = SenderOptions(backoff=10, max_backoff=300, max_attempts=20)
+    sender = Sender(bot, sessionmaker, limiter=Limiter(100), options=options)
+    async with sessionmaker() as session:
+        rows = await outbox.claim(session, sender_id=sender.name, limit=3, lease=60)
+        await session.commit()
+    waits = {}
+    for row, attempts in zip(rows, (0, 2, 8), strict=True):
+        row = dataclasses.replace(row, attempts=attempts)
+        before = utcnow()
+        await sender._retry(row, "502")
+        async with sessionmaker() as session:
+            stored = await session.get(Delivery, row.id)
+        assert stored is not None and stored.status == "pending" and stored.claimed_by is None
+        assert stored.claimed_at is None and stored.error == "502"
+        waits[attempts] = (
+            stored.next_attempt_at.replace(tzinfo=None) - before.replace(tzinfo=None)
+        ).total_seconds()
+    assert 5 - 0.5 <= waits[0] <= 10 + 0.5  # backoff × 2^0, jittered down to half
+    assert 20 - 0.5 <= waits[2] <= 40 + 0.5  # × 2^2
+    assert 150 - 0.5 <= waits[8] <= 300 + 0.5  # capped at max_backoff
+    assert sender.stats.retried == 3
+
+
+async def test_a_long_pause_gives_the_queued_rows_back(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    """Rows waiting in a paused sender's queue go back to the outbox, so another sender (or
+    this one, later) may take them; they are all sent once the pause is over."""
+    users = await seed(sessionmaker, emulator, 6)
+    sender = make_sender(bot, sessionmaker, rate=2, concurrency=1, claim_lease=1)
+    sender.start()
+    try:
+        await emulator.wait_until(lambda: emulator.counters.calls["sendMessage"] >= 1, 10)
+        sender.limiter.pause(2)
+
+        async def unclaimed() -> int:
+            async with sessionmaker() as session:
+                rows = await outbox.rows_of(
+                    session, source_kind=SOURCE, source_id=1, statuses=[DeliveryStatus.PENDING]
+                )
+            return sum(1 for row in rows if row.claimed_by is None)
+
+        async def given_back() -> None:
+            while True:
+                if await unclaimed() >= 4:
+                    return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(given_back(), 1.5)
+        counts = await settle(sessionmaker, within=20)
+    finally:
+        await sender.stop()
+    assert counts["sent"] == 6
+    assert set(per_chat(emulator, users).values()) == {1}
+
+
 async def test_two_senders_deliver_each_row_once(
     sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
 ) -> None:
@@ -237,6 +471,49 @@ async def test_only_the_process_holding_the_sender_lock_sends(
             await leadership.stop()
 
 
+async def test_one_chat_gets_its_messages_a_second_apart(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    """Three messages for one person due at once (a broadcast, a reminder, a report): each
+    waits a second after the previous one's answer, so Telegram never answers 429."""
+    sources = (1, 2, 3)
+    for source_id in sources:
+        await seed(sessionmaker, emulator, 1, source_id=source_id)
+    sender = make_sender(bot, sessionmaker, private_interval=1.0)
+    sender.start()
+    try:
+        counts = [await settle(sessionmaker, source_id=s) for s in sources]
+    finally:
+        await sender.stop()
+    assert emulator.counters.too_many_requests == 0
+    assert [c["sent"] for c in counts] == [1, 1, 1]
+    assert len(emulator.messages(FIRST_USER)) == 3
+    assert sender.stats.rate_limited == 0
+
+
+async def test_a_message_dropped_before_its_send_lets_the_next_one_to_the_chat_go(
+    sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
+) -> None:
+    """The first of two messages to a person is cancelled while it waits for the chat's
+    turn: the second still goes."""
+    for source_id in (1, 2):
+        await seed(sessionmaker, emulator, 1, source_id=source_id)
+    sender = make_sender(bot, sessionmaker, concurrency=2)
+    sender.limiter.hold_chat(FIRST_USER, 0.5)
+    sender.start()
+    try:
+        await asyncio.sleep(0.2)
+        async with sessionmaker() as session:
+            assert await outbox.cancel(session, source_kind=SOURCE, source_id=1) == 1
+            await session.commit()
+        second = await settle(sessionmaker, source_id=2, within=10)
+    finally:
+        await sender.stop()
+    assert second["sent"] == 1
+    assert sender.stats.skipped == 1
+    assert len(emulator.messages(FIRST_USER)) == 1
+
+
 async def test_429_waits_and_sends_again(
     sessionmaker: async_sessionmaker[AsyncSession], emulator: Emulator, bot: Bot
 ) -> None:
@@ -267,6 +544,8 @@ async def test_blocked_user_is_marked_unreachable_and_never_retried(
     finally:
         await sender.stop()
     assert counts["sent"] == 4 and counts["blocked"] == 1
+    assert (sender.stats.sent, sender.stats.blocked, sender.stats.failed) == (4, 1, 0)
+    assert sender.stats.uncertain == sender.stats.retried == 0
     attempts = [c for c in emulator.calls if str(c.params.get("chat_id")) == str(blocked)]
     assert len(attempts) == 1 and attempts[0].status == 403
     async with sessionmaker() as session:
@@ -290,6 +569,8 @@ async def test_server_errors_are_retried_then_failed(
     finally:
         await sender.stop()
     assert counts["sent"] == 3 and counts["failed"] == 1
+    assert (sender.stats.failed, sender.stats.retried, sender.stats.blocked) == (1, 4, 0)
+    assert sender.stats.uncertain == 0
     calls = [int(c.params["chat_id"]) for c in emulator.calls if c.method == "sendMessage"]
     assert calls.count(flaky) == 3 and calls.count(broken) == 3
     assert per_chat(emulator, users) == {users[0]: 1, users[1]: 0, users[2]: 1, users[3]: 1}
@@ -319,6 +600,7 @@ async def test_a_send_in_flight_at_a_crash_becomes_uncertain_and_is_not_resent(
     finally:
         await second.stop()
     assert counts["uncertain"] == 1 and counts["sent"] == 2
+    assert (first.stats.uncertain, first.stats.failed, first.stats.blocked) == (0, 0, 0)
     assert per_chat(emulator, users) == {u: 1 for u in users}
     assert second.stats.recovered == 1
 

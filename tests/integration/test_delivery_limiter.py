@@ -57,6 +57,38 @@ async def test_one_chat_waits_after_its_previous_answer() -> None:
             assert time.monotonic() - answered >= gap - 0.005
 
 
+async def test_a_chat_queued_behind_a_slow_send_waits_for_its_answer() -> None:
+    limiter = Limiter(1000, private_interval=0.2)
+    started: list[float] = []
+    answered: list[float] = []
+
+    async def send(answer_after: float) -> None:
+        async with limiter.slot(7):
+            started.append(time.monotonic())
+            await asyncio.sleep(answer_after)
+            answered.append(time.monotonic())
+
+    await asyncio.gather(send(0.3), send(0.0), send(0.0))
+    for previous, following in itertools.pairwise(range(3)):
+        assert started[following] - answered[previous] >= 0.2 - 0.005
+
+
+async def test_a_send_given_up_before_it_went_frees_its_chat() -> None:
+    limiter = Limiter(1000, private_interval=0.2)
+    limiter.pause(5)  # the first send waits in `begin`, holding chat 7
+
+    async def send() -> None:
+        async with limiter.slot(7):
+            pass
+
+    waiting = asyncio.create_task(send())
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.wait_for(limiter.chat_turn(7), 0.1)
+
+
 async def test_a_pause_voids_tickets_and_holds_everyone() -> None:
     limiter = Limiter(1000, private_interval=0)
     ticket = limiter.reserve()

@@ -99,6 +99,34 @@ async def test_ledger_is_idempotent(session: AsyncSession) -> None:
     assert await ledger.count(session, kind="lesson_read") == 1
 
 
+async def test_a_persons_events_are_theirs_only_oldest_first(session: AsyncSession) -> None:
+    unit = await _unit_with_invites(session)
+    assert unit.id is not None
+    now = utcnow()
+    for user_id, ref, ago in ((1, "later", 1), (2, "other", 5), (1, "earlier", 3)):
+        await ledger.record(
+            session,
+            user_id=user_id,
+            unit_ids=[unit.id],
+            kind="lesson_read",
+            ref=ref,
+            key=f"read:{user_id}:{ref}",
+            at=now - timedelta(days=ago),
+        )
+    await ledger.record(
+        session, user_id=1, unit_ids=[unit.id], kind="enrolled", key="enrolled:1", at=now
+    )
+    await session.commit()
+    events = await ledger.events_of(session, user_id=1)
+    assert [(event.user_id, event.ref) for event in events] == [
+        (1, "earlier"),
+        (1, "later"),
+        (1, None),
+    ]
+    assert await ledger.count(session, kind="lesson_read", user_id=1) == 2
+    assert await ledger.count(session, kind="lesson_read", unit_id=unit.id, ref="other") == 1
+
+
 async def test_forget_erases_person_but_keeps_counts(session: AsyncSession) -> None:
     unit = await _unit_with_invites(session)
     user = await _consenting_user(session)

@@ -326,6 +326,40 @@ async def test_without_a_unit_nothing_is_logged(session: AsyncSession) -> None:
     assert (await session.exec(select(ParticipationEvent))).all() == []
 
 
+async def test_without_consent_nothing_is_logged(session: AsyncSession) -> None:
+    """A member of two units who has not agreed (or whose consent is for an older notice)
+    may take a quiz, but none of it reaches the ledger."""
+    bank = make_bank(per_attempt=2)
+    never = await person(session, 7101, consent=False)
+    card = await start(session, never, bank)
+    first = await reply(session, bank, never, card, right(card), T0 + timedelta(seconds=2))
+    assert first.next is not None
+    last = await reply(
+        session, bank, never, first.next, wrong(first.next), T0 + timedelta(seconds=4)
+    )
+    assert last.summary is not None
+
+    lapsed = await person(session, 7102)
+    card = await start(session, lapsed, bank)
+    assert len(await events(session, "quiz_started")) == 2  # consented then: one per unit
+    lapsed.consent_version = users.CONSENT_VERSION - 1
+    session.add(lapsed)
+    await session.commit()
+    sent = T0 + timedelta(seconds=2)
+    first = await reply(session, bank, lapsed, card, right(card), sent)
+    assert first.status is StepStatus.ANSWERED and first.next is not None
+    steps = await quizzes.expire_due(session, {bank.id: bank}, now=sent + timedelta(seconds=32))
+    assert [step.status for step in steps] == [StepStatus.TIMED_OUT]
+    assert steps[0].summary is not None
+
+    rows = (await session.exec(select(ParticipationEvent))).all()
+    assert sorted(row.kind for row in rows if row.kind.startswith("quiz_")) == [
+        "quiz_started",
+        "quiz_started",
+    ]
+    assert {row.user_id for row in rows if row.kind.startswith("quiz_")} == {7102}
+
+
 async def test_someone_elses_attempt_is_refused(session: AsyncSession) -> None:
     bank = make_bank()
     owner = await person(session)

@@ -255,6 +255,22 @@ async def test_late_fires_within_grace_fire_once_older_ones_are_skipped(
     assert caught.fire_at == NOW + timedelta(days=3)
 
 
+async def test_a_stored_reminder_keeps_to_its_quiet_hours(session: AsyncSession, org: Org) -> None:
+    """22:30 falls inside the default quiet hours (21:00-07:00): the fire waits for 07:00."""
+    rid = await make(session, org.school, at_time="22:30")
+    evening = datetime(2026, 3, 2, 22, 31, tzinfo=VN)
+    quiet = await reminder_fires.fire_due(
+        session, rid, now=evening, grace=GRACE, holidays=NO_HOLIDAYS, render=render
+    )
+    assert quiet.fire_id is None and quiet.fire_at is None
+    morning = datetime(2026, 3, 3, 7, 0, tzinfo=VN)
+    fired = await reminder_fires.fire_due(
+        session, rid, now=morning, grace=GRACE, holidays=NO_HOLIDAYS, render=render
+    )
+    assert fired.fire_id is not None and fired.fire_at == morning
+    assert fired.recipients == 5
+
+
 async def test_paused_and_deleted_reminders_do_not_fire(session: AsyncSession, org: Org) -> None:
     access = await access_of(session, 50, admin_ids=[])
     rid = await make(session, org.school)

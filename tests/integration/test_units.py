@@ -129,12 +129,69 @@ async def test_scopes_follow_the_subtree(session: AsyncSession) -> None:
     assert all(in_scope(tree, admin, unit, Role.OFFICER) for unit in codes.values())
     assert not in_scope(tree, admin, 10_000, Role.LEARNER)  # no such unit
 
-    with pytest.raises(ScopeError):
+    with pytest.raises(ScopeError) as refused:
         check_scope(tree, trainer, codes["CTY-B"], Role.TRAINER)
+    assert (refused.value.unit_id, refused.value.role) == (codes["CTY-B"], Role.TRAINER)
     with pytest.raises(ScopeError):
         await require_scope(session, officer, codes["CTY-B"], Role.OFFICER)
     assert scope_roots(tree, officer) == [codes["SO-GD"]]
     assert sorted(scope_roots(tree, admin)) == sorted([codes["SO-GD"], codes["CTY-B"]])
+
+
+async def test_scope_roots_are_the_top_units_of_the_role(session: AsyncSession) -> None:
+    codes = await _tree_with_roles(session)
+    tree = await load_tree(session)
+    # An officer of the whole department who also trains one class, and learns in a company.
+    await grants.grant(session, user_id=74, unit_code="THPT-A", role=Role.OFFICER)
+    await grants.grant(session, user_id=74, unit_code="LOP-10A1", role=Role.TRAINER)
+    await grants.grant(session, user_id=74, unit_code="CTY-B", role=Role.LEARNER)
+    both = await access_of(session, 74, admin_ids=[])
+    assert scope_roots(tree, both, Role.OFFICER) == [codes["THPT-A"]]
+    assert scope_roots(tree, both, Role.TRAINER) == [codes["THPT-A"]]  # the class is inside
+    assert sorted(scope_roots(tree, both, Role.LEARNER)) == sorted(
+        [codes["THPT-A"], codes["CTY-B"]]
+    )
+    learner = await access_of(session, 73, admin_ids=[])
+    assert scope_roots(tree, learner, Role.TRAINER) == []  # a learner's unit is no scope
+    trainer = await access_of(session, 71, admin_ids=[])
+    assert scope_roots(tree, trainer, Role.TRAINER) == [codes["LOP-10A1"]]
+
+    assert grants.default_unit(tree, trainer, Role.TRAINER) == codes["LOP-10A1"]
+    assert grants.default_unit(tree, both, Role.LEARNER) is None  # two tops: name one
+    assert grants.default_unit(tree, learner, Role.OFFICER) is None
+
+
+async def test_roles_rank_learner_trainer_officer_admin(session: AsyncSession) -> None:
+    await _tree_with_roles(session)
+    trainer = await access_of(session, 71, admin_ids=[])
+    assert trainer.top_role is Role.TRAINER
+    assert trainer.has_role(Role.LEARNER) and trainer.has_role(Role.TRAINER)
+    assert not trainer.has_role(Role.OFFICER)
+    nobody = await access_of(session, 12345, admin_ids=[])
+    assert nobody.top_role is None and not nobody.has_role(Role.LEARNER)
+    admin = await access_of(session, 12345, admin_ids=[12345])
+    assert admin.top_role is Role.ADMIN and admin.has_role(Role.OFFICER)
+
+
+async def test_a_grant_knows_who_opened_the_bot_and_when_it_began(session: AsyncSession) -> None:
+    from bot.storage.clock import utcnow
+    from bot.storage.models import User
+
+    await import_units(session, CSV)
+    session.add(User(id=75))
+    await session.commit()
+    before = utcnow()
+    known = await grants.grant(session, user_id=75, unit_code="CTY-B", role=Role.TRAINER)
+    stranger = await grants.grant(session, user_id=76, unit_code="CTY-B", role=Role.TRAINER)
+    assert known.known_user and not stranger.known_user
+    [row] = (await session.exec(select(Membership).where(Membership.user_id == 75))).all()
+    assert row.since is not None and row.since.replace(tzinfo=None) >= before.replace(tzinfo=None)
+    with pytest.raises(ValueError, match="ADMIN_IDS"):
+        await grants.grant(session, user_id=75, unit_code="CTY-B", role=Role.ADMIN)
+    error = ScopeError(7, Role.OFFICER)
+    assert error.unit_id == 7 and error.role is Role.OFFICER
+    assert str(error) == "role officer needed in unit 7"
+    assert str(grants.UnknownUnit("NOPE")) == "no unit with code NOPE"
 
 
 async def test_invites_stay_within_scope(session: AsyncSession) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.periods import pack_days
-from bot.reports.counting import CountInput, active_days, count
+from bot.reports.counting import MAX_WINDOWS, CountInput, active_days, count
 
 FIRST = 739_000  # a date ordinal (2024)
 SPAN = 12  # days: few enough that edges and repeats are common
+BIG_IDS = 1 << 53
 CORE = ("a", "b")
 TARGETS = (1, 2, 3)
 # Units 10..13 and the targets they count in: a unit may count in several, or in none.
@@ -96,6 +98,7 @@ members_rows = st.lists(
         max_size=16,
     ),
     windows,
+    st.sampled_from([0, (1 << 52) - 1, BIG_IDS]),
 )
 def test_count_matches_the_rules(
     memberships: list[tuple[int, int]],
@@ -104,8 +107,13 @@ def test_count_matches_the_rules(
     rows: list[Any],
     reads: list[tuple[int, int, str, int]],
     spans: list[tuple[int, int]],
+    shift: int,
 ) -> None:
-    members = [(unit, person, masks[i]) for i, (unit, person) in enumerate(memberships)]
+    # Ids past 52 bits take the other way of keying people: the counts must not change.
+    members = [(unit, person + shift, masks[i]) for i, (unit, person) in enumerate(memberships)]
+    consented = {person + shift for person in consented}
+    rows = [(set_id, person + shift, *days) for set_id, person, *days in rows]
+    reads = [(set_id, person + shift, *rest) for set_id, person, *rest in reads]
     packed = _packed(rows)
     data = CountInput(
         targets=TARGETS,
@@ -164,3 +172,72 @@ def _read_all(reads: list[tuple[int, int, str, int]], target: int, person: int, 
         )
         for item in CORE
     )
+
+
+def _small_input(**changes: Any) -> CountInput:
+    values: dict[str, Any] = {
+        "targets": (1,),
+        "unit_targets": {10: (1,)},
+        "set_targets": {100: (1,)},
+        # Units and sets the targets do not know (left out of the tree) count nowhere.
+        "members": [(10, 1, 1), (10, 2, 1), (5, 3, 1), (50, 4, 1)],
+        "consented": [1, 3, 4],
+        "activity": [
+            (100, 1, FIRST, pack_days({FIRST}, FIRST), b"", b""),
+            (7, 2, FIRST, pack_days({FIRST}, FIRST), b"", b""),
+            (700, 2, FIRST, pack_days({FIRST}, FIRST), b"", b""),
+        ],
+        "reads": [(100, 1, "a", FIRST), (100, 1, "b", FIRST + 1), (700, 2, "a", FIRST)],
+        "core": CORE,
+    }
+    values.update(changes)
+    return CountInput(**values)
+
+
+def test_units_and_sets_outside_the_targets_count_nowhere() -> None:
+    [got] = count(_small_input(), [(FIRST, FIRST + 1)])[1]
+    assert got.scorecard.members == 2 and got.scorecard.enrolled == 1
+    assert got.active == 1 and got.scorecard.read_core == 1
+    assert active_days(_small_input().activity, {100: (1,)}, FIRST, FIRST) == {(1, 1): 1}
+
+
+def test_as_many_windows_as_a_mask_holds_and_no_more() -> None:
+    data = _small_input(members=[(10, 1, (1 << MAX_WINDOWS) - 1)])
+    windows = [(FIRST - 40 + day, FIRST - 40 + day + 1) for day in range(MAX_WINDOWS)]
+    counted = count(data, windows)[1]
+    assert [w.scorecard.members for w in counted] == [1] * MAX_WINDOWS
+    assert [w.active for w in counted].count(1) == 2  # the two windows holding FIRST
+    with pytest.raises(ValueError, match="62"):
+        count(data, [*windows, (FIRST, FIRST)])
+
+
+@pytest.mark.parametrize("size", [2000, 2100])
+def test_thousands_of_targets(size: int) -> None:
+    """Past 2,048 targets people are numbered before keying: the last target still counts."""
+    targets = tuple(range(1, size + 1))
+    data = _small_input(
+        targets=targets,
+        unit_targets={10: (size,)},
+        set_targets={100: (size,)},
+    )
+    result = count(data, [(FIRST, FIRST + 1)])
+    [last] = result[size]
+    assert (last.scorecard.members, last.active, last.scorecard.read_core) == (2, 1, 1)
+    assert result[1][0].scorecard.members == 0
+
+
+def test_nothing_to_count_and_one_person_alone() -> None:
+    empty = _small_input(members=[], consented=[], activity=[], reads=[])
+    assert count(empty, [(FIRST, FIRST)])[1][0].scorecard.members == 0
+    lonely = CountInput(
+        targets=TARGETS,
+        unit_targets=UNIT_TARGETS,
+        set_targets=SET_TARGETS,
+        members=[(11, BIG_IDS + 1, 1)],  # unit 11 counts in targets 1 and 2
+        consented=[],
+        activity=[],
+        reads=[],
+        core=CORE,
+    )
+    result = count(lonely, [(FIRST, FIRST)])
+    assert [result[t][0].scorecard.members for t in TARGETS] == [1, 1, 0]

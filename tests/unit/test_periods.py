@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import time
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain.periods import (
+    DAY_OFFSET_MAX,
+    MAX_DAYS,
     Period,
     PeriodError,
     PeriodKind,
     PeriodOutOfRange,
     assessment_year,
+    breakdown,
     from_code,
+    local_day,
+    local_midnight,
     months,
     pack_days,
     parse_date,
     parse_period,
+    preset,
     previous_assessment_year,
     this_month,
     this_quarter,
@@ -167,3 +174,108 @@ def test_the_edges_of_the_range_have_bounds() -> None:
         parse_date("01/01/2101")
     with pytest.raises(PeriodOutOfRange):
         Period(date(1, 1, 1), date(1, 1, 2))
+
+
+def test_the_longest_period_and_the_error_messages() -> None:
+    start = date(2025, 1, 1)
+    assert Period(start, start + timedelta(days=MAX_DAYS - 1)).days == MAX_DAYS
+    with pytest.raises(PeriodError, match=f"at most {MAX_DAYS} days"):
+        Period(start, start + timedelta(days=MAX_DAYS))
+    with pytest.raises(PeriodError, match="ends before it starts"):
+        Period(start, start - timedelta(days=1))
+    with pytest.raises(PeriodError, match="custom period needs its dates"):
+        preset(PeriodKind.CUSTOM, start)
+    with pytest.raises(PeriodError, match="no such day: 31/02/2026"):
+        parse_date("31/02/2026")
+    with pytest.raises(PeriodError, match=r"not a date: 'hôm qua' \(expected dd/mm/yyyy\)"):
+        parse_date("hôm qua")
+    with pytest.raises(PeriodError, match="not a period: 'hôm qua'"):
+        parse_period(" hôm qua ", start)
+    for code in ("x1-2", "m9999999-9999999"):
+        with pytest.raises(PeriodError, match=f"not a period code: '{code}'"):
+            from_code(code)
+
+
+def test_quarters_buckets_and_edges() -> None:
+    for month, first, last in ((1, 1, 3), (3, 1, 3), (4, 4, 6), (12, 10, 12)):
+        quarter = this_quarter(date(2026, month, 15))
+        assert (quarter.start.month, quarter.end.month, quarter.kind) == (
+            first,
+            last,
+            PeriodKind.QUARTER,
+        )
+    period = Period(date(2026, 1, 15), date(2026, 3, 2))
+    assert [(b.start, b.end) for b in months(period)] == [
+        (date(2026, 1, 15), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2026, 3, 1), date(2026, 3, 2)),
+    ]
+    monday = date(2026, 3, 2)
+    assert [(b.start, b.end) for b in weeks(Period(monday, monday + timedelta(days=7)))] == [
+        (monday, monday + timedelta(days=6)),
+        (monday + timedelta(days=7), monday + timedelta(days=7)),
+    ]
+    quarter_long = Period(date(2026, 1, 1), date(2026, 4, 2))  # 92 days: still weeks
+    assert quarter_long.days == 92 and breakdown(quarter_long) == weeks(quarter_long)
+    longer = Period(date(2026, 1, 1), date(2026, 4, 3))
+    assert breakdown(longer) == months(longer)
+
+
+def test_clipping_keeps_the_kind_and_the_edges() -> None:
+    month = this_month(date(2026, 3, 9))
+    first = month.clipped(date(2026, 3, 1))
+    assert (first.start, first.end, first.kind) == (date(2026, 3, 1), date(2026, 3, 1), month.kind)
+    assert month.clipped(date(2026, 3, 31)) == month
+    assert month.clipped(date(2026, 2, 28)) == month  # not begun yet: left as it is
+
+
+def test_local_days_and_midnights() -> None:
+    assert local_midnight(date(2026, 3, 1), ZONE).tzinfo == UTC
+    assert local_day(datetime(2026, 3, 1, 18, 0), ZONE) == date(2026, 3, 2)  # naive: UTC
+    assert local_day(datetime(2026, 3, 1, 18, 0, tzinfo=UTC), ZONE) == date(2026, 3, 2)
+    assert local_day(datetime(2026, 3, 1, 18, 0, tzinfo=ZONE), ZONE) == date(2026, 3, 1)
+
+
+def test_whole_months_at_their_edges() -> None:
+    def day(month: int, number: int) -> int:
+        return date(2026, month, number).toordinal()
+
+    # No whole month inside: one edge range.
+    assert whole_months(day(1, 15), day(2, 10)) == (None, [(day(1, 15), day(2, 10))])
+    # Ending on the first of a month: that day is an edge of its own.
+    assert whole_months(day(1, 1), day(3, 1)) == ((day(1, 1), day(2, 1)), [(day(3, 1), day(3, 1))])
+    assert whole_months(day(1, 31), day(3, 31)) == (
+        (day(2, 1), day(3, 1)),
+        [(day(1, 31), day(1, 31))],
+    )
+
+
+def test_days_and_midnights_do_not_depend_on_the_servers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert local_midnight(date(2026, 3, 1), ZONE) == datetime(2026, 2, 28, 17, tzinfo=UTC)
+        assert local_midnight(date(2026, 3, 1), ZONE).utcoffset() == timedelta(0)
+        # Naive means UTC: 12:00 UTC is 19:00 in Hà Nội (12:00 in New York would be 00:00).
+        assert local_day(datetime(2026, 3, 1, 12, 0), ZONE) == date(2026, 3, 1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_more_edges() -> None:
+    period = Period(date(2026, 1, 15), date(2026, 3, 1))
+    assert [(b.start, b.end) for b in months(period)][-1] == (date(2026, 3, 1), date(2026, 3, 1))
+    first = date(2026, 1, 1).toordinal()
+    assert unpack_days(pack_days([first + DAY_OFFSET_MAX], first), first) == [first + 0xFFFF]
+    with pytest.raises(ValueError) as refused:
+        pack_days([first + DAY_OFFSET_MAX + 1], first)
+    assert str(refused.value) == "days out of range of the first day"
+    with pytest.raises(PeriodError) as wrong:
+        Period(date(2026, 1, 2), date(2026, 1, 1))
+    assert str(wrong.value) == "the period ends before it starts"
+    with pytest.raises(PeriodError) as custom:
+        preset(PeriodKind.CUSTOM, date(2026, 1, 1))
+    assert str(custom.value) == "a custom period needs its dates"

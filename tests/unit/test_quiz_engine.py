@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import pytest
@@ -79,8 +79,10 @@ def test_score_examples() -> None:
     assert (nearly.percent, nearly.passed) == (69, False)
     two_thirds = score([True, True, None], pass_mark=67)
     assert (two_thirds.percent, two_thirds.passed) == (66, False)
-    assert score([], pass_mark=50).passed is False
-    with pytest.raises(ValueError):
+    nothing = score([], pass_mark=50)
+    assert (nothing.percent, nothing.passed) == (0, False)
+    assert score([], pass_mark=0).passed is False  # nothing asked is never a pass
+    with pytest.raises(ValueError, match="total is smaller"):
         score([True, True], pass_mark=50, total=1)
 
 
@@ -114,6 +116,31 @@ def test_shuffling_never_loses_the_correct_answer(
     assert not drawn.is_correct(item, [])
 
 
+def test_a_multi_answer_question_is_right_only_with_exactly_its_answers() -> None:
+    item = Question("q", "Câu?", ("a", "b", "c", "d"), frozenset({0, 2}), "x", "easy", "SEED", "a")
+    drawn = DrawnQuestion("q", (3, 2, 1, 0))  # shown: d, c, b, a
+    assert drawn.displayed_correct(item) == frozenset({1, 3})
+    assert drawn.is_correct(item, [1, 3])
+    assert drawn.is_correct(item, [3, 1, 3])  # order and a repeated tick do not matter
+    assert not drawn.is_correct(item, [1])  # partly ticked
+    assert not drawn.is_correct(item, [3])
+    assert not drawn.is_correct(item, [1, 3, 0])  # a wrong one ticked as well
+    assert not drawn.is_correct(item, [0, 1, 2, 3])
+    assert not drawn.is_correct(item, [1, 3, 4])  # an option that was not shown
+
+
+@given(size=st.integers(2, 8), data=st.data())
+def test_any_other_set_of_ticks_is_wrong(size: int, data: st.DataObject) -> None:
+    indexes = st.integers(0, size - 1)
+    correct = data.draw(st.frozensets(indexes, min_size=1, max_size=size - 1))
+    item = Question(
+        "q", "Câu?", tuple(f"o{n}" for n in range(size)), correct, "x", "easy", "SEED", "a"
+    )
+    drawn = DrawnQuestion("q", tuple(data.draw(st.permutations(range(size)))))
+    picked = data.draw(st.frozensets(indexes))
+    assert drawn.is_correct(item, picked) == (picked == drawn.displayed_correct(item))
+
+
 def test_displayed_indexes_map_back() -> None:
     drawn = DrawnQuestion("q", (2, 0, 1))
     item = question("q", options=3, correct=1)
@@ -122,8 +149,10 @@ def test_displayed_indexes_map_back() -> None:
     assert drawn.displayed_correct(item) == frozenset({2})
     assert drawn.is_correct(item, [2]) and not drawn.is_correct(item, [0])
     assert not drawn.is_correct(item, [7])
-    with pytest.raises(IndexError):
-        drawn.original_index(3)
+    assert drawn.original_index(0) == 2
+    for outside in (3, -1):
+        with pytest.raises(IndexError, match=f"option {outside} was not shown"):
+            drawn.original_index(outside)
 
 
 @given(levels=levels, count=st.integers(1, 50), seed=st.integers(0, 2**32 - 1), data=st.data())
@@ -265,3 +294,78 @@ def test_cooldown() -> None:
     assert cooldown_left(NOW - 2 * hour, NOW, hour) is None
     with pytest.raises(ValueError):
         cooldown_left(datetime(2025, 8, 19, 7, 0), NOW, hour)
+
+
+@given(
+    mix=st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30)).filter(
+        lambda m: sum(m) >= 1
+    ),
+    count=st.integers(1, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_an_attempt_follows_the_bank_mix_by_largest_remainders(
+    mix: tuple[int, int, int], count: int, seed: int
+) -> None:
+    """With enough unseen questions of every level, each level gets its share rounded down
+    and the places left go to the largest remainders."""
+    levels = [level for level, n in zip(DIFFICULTIES, mix, strict=True) for _ in range(n * 4)]
+    bank = bank_of(levels, per_attempt=count)
+    drawn = draw(bank, previous_attempt=[], reviews={}, now=NOW, rng=random.Random(seed))
+    got = Counter(bank.question(item.question_id).difficulty for item in drawn)
+    assert sum(got.values()) == min(count, len(levels))
+    exact = {level: count * n / sum(mix) for level, n in zip(DIFFICULTIES, mix, strict=True)}
+    raised = {level for level in DIFFICULTIES if got[level] == int(exact[level]) + 1}
+    assert all(got[level] in (int(exact[level]), int(exact[level]) + 1) for level in DIFFICULTIES)
+    kept = set(DIFFICULTIES) - raised
+    if raised and kept:
+        remainder = {level: exact[level] - int(exact[level]) for level in DIFFICULTIES}
+        assert min(remainder[level] for level in raised) >= max(remainder[k] for k in kept)
+
+
+def test_due_reviews_count_towards_the_mix() -> None:
+    bank = bank_of(["easy"] * 60 + ["hard"] * 40, per_attempt=5)
+    hard = [item.id for item in bank.questions if item.difficulty == "hard"][:2]
+    reviews = {
+        qid: ReviewState(qid, misses=1, streak=0, due_at=NOW - DAY * index)
+        for index, qid in enumerate(hard)
+    }
+    reviews[hard[0]] = ReviewState(hard[0], misses=1, streak=0, due_at=NOW)  # due right now
+    for seed in range(10):
+        drawn = draw(bank, previous_attempt=[], reviews=reviews, now=NOW, rng=random.Random(seed))
+        ids = [item.question_id for item in drawn]
+        assert set(ids[:2]) == set(hard)
+        levels = Counter(bank.question(qid).difficulty for qid in ids)
+        assert levels == Counter({"easy": 3, "hard": 2})
+
+
+def test_a_small_bank_never_repeats_a_due_review_within_an_attempt() -> None:
+    bank = bank_of(["easy"] * 3, per_attempt=3)
+    reviews = {"q0": ReviewState("q0", misses=1, streak=0, due_at=NOW - DAY)}
+    drawn = draw(
+        bank, previous_attempt=["q0", "q1", "q2"], reviews=reviews, now=NOW, rng=random.Random(3)
+    )
+    ids = [item.question_id for item in drawn]
+    assert ids[0] == "q0" and sorted(ids) == ["q0", "q1", "q2"]
+
+
+def test_times_must_be_aware_and_say_which() -> None:
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> timedelta | None:
+            return None
+
+    bank = bank_of(["easy"] * 3)
+    for naive in (datetime(2025, 8, 19, 8, 0), datetime(2025, 8, 19, 8, 0, tzinfo=NoOffset())):
+        with pytest.raises(ValueError, match=r"^now must be timezone-aware \(UTC\)$"):
+            draw(bank, previous_attempt=[], reviews={}, now=naive, rng=random.Random(1))
+        with pytest.raises(ValueError, match=r"^now must be timezone-aware"):
+            cooldown_left(NOW, naive, DAY)
+        with pytest.raises(ValueError, match=r"^last_finished_at must be timezone-aware"):
+            cooldown_left(naive, NOW, DAY)
+        with pytest.raises(ValueError, match=r"^now must be timezone-aware"):
+            update_review(None, True, naive, question_id="q0")
+    with pytest.raises(ValueError, match=r"^an attempt needs at least one question$"):
+        draw(bank, previous_attempt=[], reviews={}, now=NOW, rng=random.Random(1), count=0)
+    with pytest.raises(ValueError, match=r"^question_id is needed when there is no earlier state$"):
+        update_review(None, True, NOW)
+    with pytest.raises(ValueError, match=r"^total is smaller than the number of answers$"):
+        score([True, True], pass_mark=50, total=1)

@@ -3,6 +3,8 @@ start and end dates, cron lines, and the input parsers. Pure: every "now" is giv
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,12 +20,15 @@ from bot.domain.schedules import (
     QuietHours,
     Schedule,
     ScheduleError,
+    check_timezone,
+    last_day_of_month,
     parse_date_range,
     parse_local_datetime,
     parse_monthly,
     parse_time,
     parse_weekdays,
     parse_weekly,
+    system_clock,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7 all year: no daylight-saving change
@@ -239,3 +244,136 @@ def test_the_19_8_series() -> None:
     assert campaigns.parse_campaign_key("other:2026:d7") is None
     offer = Schedule(Kind.CRON, cron=campaigns.offer_cron())
     assert offer.next_fire(local(2026, 1, 1, 0, 0)) == local(2026, 7, 20, 9, 0)
+
+
+def test_parsers_at_their_edges() -> None:
+    assert parse_time("23:59") == time(23, 59) and parse_time("0:00") == time(0, 0)
+    assert parse_weekdays("1 7") == frozenset({0, 6})  # ISO numbers: Monday is 1
+    assert parse_weekdays(", t2,,cn ") == frozenset({0, 6})
+    assert parse_monthly("1 08:00") == (1, time(8, 0))
+    assert parse_local_datetime(" 2026-08-19T08:00 ") == datetime(2026, 8, 19, 8, 0)
+    assert parse_date_range("01/09/2026-") == (date(2026, 9, 1), None)
+    assert parse_date_range("01/09/2026 - 01/09/2026") == (date(2026, 9, 1), date(2026, 9, 1))
+    assert parse_date_range("") == parse_date_range("-") == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "message"),
+    [
+        (parse_time, "24:00", "not a time of day (HH:MM): '24:00'"),
+        (parse_time, "8:60", "not a time of day"),
+        (parse_weekdays, "t2 0", "not a day of the week: '0'"),
+        (parse_weekdays, "8", "not a day of the week: '8'"),
+        (parse_weekdays, " , ", "no day of the week given"),
+        (parse_monthly, "0 08:00", "not a day of the month (1-31): '0'"),
+        (parse_monthly, "32 08:00", "not a day of the month"),
+        (parse_local_datetime, "31/02/2026 08:00", "no such day: 31/02/2026"),
+        (parse_date_range, "hôm nay", "not a date range: 'hôm nay'"),
+        (parse_date_range, "31/02/2026-", "no such day: 31/02/2026"),
+        (parse_date_range, "02/09/2026-01/09/2026", "the end date is before the start date"),
+        (check_timezone, "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
+        (QuietHours.parse, "tối", "quiet hours must look like 21:00-07:00 or off: 'tối'"),
+        (QuietHours.parse, "07:00-07:00", "must not start and end at the same time"),
+        (lambda text: Holidays.parse([text]), "02-30", "not a holiday (MM-DD or YYYY-MM-DD)"),
+        (Cron.parse, "0 8 * *", "a cron line has 5 fields"),
+        (Cron.parse, "*/0 8 * * *", "cron step must be a positive number"),
+        (Cron.parse, "0 9-8 * * *", "cron range runs backwards"),
+    ],
+)
+def test_bad_input_is_refused_with_what_is_wrong(
+    parse: Callable[[str], object], text: str, message: str
+) -> None:
+    with pytest.raises(ScheduleError) as refused:
+        parse(text)
+    assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": Kind.ONCE, "once_at": datetime(2026, 1, 1)}, "needs an aware date and time"),
+        ({"kind": Kind.DAILY}, "a daily reminder needs a time of day"),
+        ({"kind": Kind.WEEKLY, "at": time(8), "weekdays": frozenset({7})}, "0 (Monday) to 6"),
+        ({"kind": Kind.WEEKLY, "at": time(8)}, "a weekly reminder needs at least one day"),
+        ({"kind": Kind.MONTHLY, "at": time(8), "month_day": 0}, "a day from 1 to 31"),
+        ({"kind": Kind.MONTHLY, "at": time(8)}, "a day from 1 to 31"),
+        (
+            {"kind": Kind.DAILY, "at": time(8), "start": date(2026, 2, 2), "end": date(2026, 2, 1)},
+            "the end date is before the start date",
+        ),
+    ],
+)
+def test_incomplete_schedules_say_why(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ScheduleError, match=re.escape(message)):
+        Schedule(**kwargs)  # type: ignore[arg-type]
+
+
+def test_schedule_edges_that_are_allowed() -> None:
+    every_day = frozenset(range(7))
+    weekly = Schedule(kind=Kind.WEEKLY, at=time(8), weekdays=every_day, timezone="Asia/Ho_Chi_Minh")
+    assert weekly.next_fire(local(2026, 3, 2, 9, 0)) == local(2026, 3, 3, 8, 0)
+    first = Schedule(kind=Kind.MONTHLY, at=time(8), month_day=1, timezone="Asia/Ho_Chi_Minh")
+    assert first.next_fire(local(2026, 12, 1, 9, 0)) == local(2027, 1, 1, 8, 0)
+    one_day = Schedule(
+        kind=Kind.DAILY,
+        at=time(8),
+        start=date(2026, 3, 5),
+        end=date(2026, 3, 5),
+        timezone="Asia/Ho_Chi_Minh",
+    )
+    assert fires(one_day, local(2026, 3, 1, 0, 0), 1) == [local(2026, 3, 5, 8, 0)]
+    assert one_day.next_fire(local(2026, 3, 5, 8, 0)) is None
+
+
+def test_quiet_hours_edges() -> None:
+    day = QuietHours.parse("08:00-17:00")
+    assert day is not None and QUIET is not None
+    assert day.contains(time(8, 0)) and not day.contains(time(17, 0))
+    assert not day.contains(time(7, 59)) and day.contains(time(16, 59))
+    assert QUIET.contains(time(21, 0)) and not QUIET.contains(time(7, 0))
+    assert QUIET.release(datetime(2026, 3, 2, 21, 0)) == datetime(2026, 3, 3, 7, 0)
+    assert QUIET.release(datetime(2026, 3, 2, 6, 0)) == datetime(2026, 3, 2, 7, 0)
+    assert QUIET.release(datetime(2026, 3, 2, 20, 59)) == datetime(2026, 3, 2, 20, 59)
+    assert day.release(datetime(2026, 3, 2, 8, 0)) == datetime(2026, 3, 2, 17, 0)
+    assert QUIET.window_start(datetime(2026, 3, 2, 6, 59)) == datetime(2026, 3, 1, 21, 0)
+    assert QUIET.window_start(datetime(2026, 3, 2, 23, 0)) == datetime(2026, 3, 2, 21, 0)
+    assert day.window_start(datetime(2026, 3, 2, 9, 0)) == datetime(2026, 3, 2, 8, 0)
+
+
+def test_a_fire_right_at_the_end_of_quiet_hours_is_not_lost() -> None:
+    """07:00 is the first moment after 21:00-07:00: a reminder set for it fires then."""
+    morning = Schedule(kind=Kind.DAILY, at=time(7), quiet=QUIET, timezone="Asia/Ho_Chi_Minh")
+    assert morning.next_fire(local(2026, 3, 2, 6, 59)) == local(2026, 3, 2, 7, 0)
+    assert morning.next_fire(local(2026, 3, 2, 7, 0)) == local(2026, 3, 3, 7, 0)
+    late = Schedule(kind=Kind.DAILY, at=time(22, 30), quiet=QUIET, timezone="Asia/Ho_Chi_Minh")
+    assert late.next_fire(local(2026, 3, 2, 22, 31)) == local(2026, 3, 3, 7, 0)
+    assert late.next_fire(local(2026, 3, 3, 6, 0)) == local(2026, 3, 3, 7, 0)
+
+
+def test_holidays() -> None:
+    holidays = Holidays.parse(["02-29", " 09-02 ", "2026-02-17"])
+    assert date(2028, 2, 29) in holidays and date(2027, 9, 2) in holidays
+    assert date(2026, 2, 17) in holidays and date(2027, 2, 17) not in holidays
+    assert "09-02" not in holidays  # only dates are days
+    assert last_day_of_month(2026, 12) == 31 and last_day_of_month(2028, 2) == 29
+
+
+def test_cron_minutes_and_ranges() -> None:
+    every = Cron.parse("* * * * *")
+    assert every.next_after(datetime(2026, 3, 2, 8, 0, 30, 5)) == datetime(2026, 3, 2, 8, 1)
+    assert every.next_after(datetime(2026, 3, 2, 8, 0)) == datetime(2026, 3, 2, 8, 1)
+    assert Cron.parse("0 8-9 * * *").next_after(datetime(2026, 3, 2, 8, 0)) == datetime(
+        2026, 3, 2, 9, 0
+    )
+    yearly = Cron.parse("0 8 31 12 *")
+    assert yearly.next_after(datetime(2026, 12, 31, 8, 0)) == datetime(2027, 12, 31, 8, 0)
+
+
+def test_the_clock_is_aware_and_cron_steps_and_ranges_are_read_right() -> None:
+    assert system_clock().tzinfo is UTC
+    stepped = Cron.parse("5/20 8 * * *")  # from minute 5 on, every 20 minutes
+    assert stepped.next_after(datetime(2026, 3, 2, 8, 5)) == datetime(2026, 3, 2, 8, 25)
+    assert stepped.next_after(datetime(2026, 3, 2, 8, 45)) == datetime(2026, 3, 3, 8, 5)
+    with pytest.raises(ScheduleError) as refused:
+        Cron.parse("0 24 * * *")
+    assert str(refused.value) == "cron hour must be 0-23: '24'"
